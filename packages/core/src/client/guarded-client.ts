@@ -1,0 +1,179 @@
+/**
+ * `rr.client`: ioredis-compatible command methods, each run through the executor. Methods are generated once,
+ * on the prototype, from the @ioredis/commands list, so a call costs one property lookup (no Proxy).
+ */
+import { list } from '@ioredis/commands';
+import type { ChainableCommander, Cluster, Redis, RedisCommander } from 'ioredis';
+import { commandRetrySafety } from '../retry/idempotency.js';
+import { blockingTimeoutMs } from './blocking.js';
+import type { Executor } from './executor.js';
+
+type AnyFn = (...args: unknown[]) => unknown;
+type Callback = (err: unknown, result?: unknown) => void;
+
+/** What `rr.client` offers: ioredis's command methods plus guarded pipelines and transactions. */
+export type ResilientClient = RedisCommander<{ type: 'default' }> & {
+  /** Queue commands and send them as one guarded operation on `exec()`. */
+  pipeline(commands?: unknown[][]): ChainableCommander;
+  /** A MULTI/EXEC transaction, guarded as one operation. */
+  multi(commands?: unknown[][]): ChainableCommander;
+  /** The ioredis status of the underlying connection. */
+  readonly status: string;
+  /** The underlying ioredis client, unguarded: for what this wrapper does not cover. */
+  readonly raw: Redis | Cluster;
+};
+
+export interface GuardedCore {
+  executor: Executor;
+  redis: () => Redis | Cluster;
+  idempotentWrites: ReadonlySet<string>;
+}
+
+export function createGuardedClient(core: GuardedCore): ResilientClient {
+  return new GuardedClient(core) as unknown as ResilientClient;
+}
+
+class GuardedClient {
+  constructor(readonly core: GuardedCore) {}
+
+  get status(): string {
+    return this.core.redis().status;
+  }
+
+  get raw(): Redis | Cluster {
+    return this.core.redis();
+  }
+
+  call(name: string, ...args: unknown[]): unknown {
+    return runCommand(this.core, String(name).toLowerCase(), args, 'call');
+  }
+
+  callBuffer(name: string, ...args: unknown[]): unknown {
+    return runCommand(this.core, String(name).toLowerCase(), args, 'callBuffer');
+  }
+
+  pipeline(commands?: unknown[][]): ChainableCommander {
+    return createBatch(this.core, 'pipeline', commands);
+  }
+
+  multi(commands?: unknown[][] | { pipeline: false }): ChainableCommander {
+    return createBatch(this.core, 'multi', Array.isArray(commands) ? commands : undefined);
+  }
+}
+
+function runCommand(core: GuardedCore, name: string, rawArgs: unknown[], method: string): Promise<unknown> {
+  let args = rawArgs;
+  let callback: Callback | undefined;
+  if (typeof args[args.length - 1] === 'function') {
+    callback = args[args.length - 1] as Callback;
+    args = args.slice(0, -1);
+  }
+  const via = method === 'call' || method === 'callBuffer' ? method : undefined;
+  const promise = core.executor.run({
+    operation: name,
+    args,
+    safety: commandRetrySafety(name, args, core.idempotentWrites),
+    blockMs: blockingTimeoutMs(name, args),
+    send: () => {
+      const redis = core.redis() as unknown as Record<string, AnyFn>;
+      return (via ? redis[via]!.call(redis, name, ...args) : redis[method]!.apply(redis, args)) as Promise<unknown>;
+    },
+  });
+  if (callback) {
+    const cb = callback;
+    promise.then(
+      (v) => cb(null, v),
+      (e) => cb(e),
+    );
+  }
+  return promise;
+}
+
+for (const name of list) {
+  if (name in GuardedClient.prototype || !/^[a-z][a-z0-9_]*$/.test(name)) continue;
+  for (const method of [name, `${name}Buffer`]) {
+    Object.defineProperty(GuardedClient.prototype, method, {
+      value: function (this: GuardedClient, ...args: unknown[]) {
+        return runCommand(this.core, name, args, method);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** [command name, ioredis method (e.g. `getBuffer`), args] */
+type BatchEntry = [name: string, method: string, args: unknown[]];
+
+/**
+ * Pipelines and transactions record commands and send them as ONE guarded operation: one breaker decision,
+ * one timeout, and a retry only when every command in it is safe to repeat.
+ */
+class Batch {
+  readonly entries: BatchEntry[];
+
+  constructor(
+    private readonly core: GuardedCore,
+    private readonly kind: 'pipeline' | 'multi',
+    initial?: unknown[][],
+  ) {
+    this.entries = (initial ?? []).map(([n, ...a]) => {
+      const name = String(n).toLowerCase();
+      return [name, name, a];
+    });
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  call(name: string, ...args: unknown[]): this {
+    const n = String(name).toLowerCase();
+    this.entries.push([n, n, args]);
+    return this;
+  }
+
+  exec(callback?: Callback): Promise<unknown> {
+    const { core, kind, entries } = this;
+    const unsafe = entries.some(([n, , a]) => commandRetrySafety(n, a, core.idempotentWrites) === 'unsafe');
+    const promise = core.executor.run({
+      operation: kind,
+      args: [],
+      safety: unsafe ? 'unsafe' : 'safe',
+      // A blocking command inside a batch keeps the whole batch waiting as long.
+      blockMs: entries.reduce<number | undefined>((max, [n, , a]) => {
+        const b = blockingTimeoutMs(n, a);
+        return b === undefined ? max : max === 0 || b === 0 ? 0 : Math.max(max ?? 0, b);
+      }, undefined),
+      send: () => {
+        const redis = core.redis();
+        const chain = (kind === 'multi' ? redis.multi() : redis.pipeline()) as unknown as Record<string, AnyFn>;
+        for (const [, method, args] of entries) {
+          if (typeof chain[method] === 'function') chain[method]!(...args);
+          else chain.call!(method, ...args);
+        }
+        return chain.exec!() as Promise<unknown>;
+      },
+    });
+    if (callback) promise.then((v) => callback(null, v), callback);
+    return promise;
+  }
+}
+
+function createBatch(core: GuardedCore, kind: 'pipeline' | 'multi', initial?: unknown[][]): ChainableCommander {
+  return new Batch(core, kind, initial) as unknown as ChainableCommander;
+}
+
+for (const name of list) {
+  if (!/^[a-z][a-z0-9_]*$/.test(name) || name in Batch.prototype) continue;
+  for (const method of [name, `${name}Buffer`]) {
+    Object.defineProperty(Batch.prototype, method, {
+      value: function (this: Batch, ...args: unknown[]) {
+        this.entries.push([name, method, args]);
+        return this;
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}

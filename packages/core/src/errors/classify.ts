@@ -1,0 +1,168 @@
+/**
+ * The one error classifier: the only module that reads ioredis, Redis and Node error messages and codes.
+ * Everything else (retry, breaker, telemetry, doctor) decides from its result.
+ */
+
+export type ErrorCategory =
+  /** The connection failed or was never made. Counts against the breaker. */
+  | 'connection'
+  /** Redis answered but cannot serve right now (LOADING, MASTERDOWN …). The command was not executed. */
+  | 'server_transient'
+  /** Redis executed the request and reported an error in it (WRONGTYPE, ERR syntax …). Passes through untouched. */
+  | 'command'
+  /** One of this package's own unavailable errors (circuit open, queue full, timeout …). */
+  | 'unavailable'
+  | 'unknown';
+
+export type ConnectionErrorType = 'refused' | 'timeout' | 'reset' | 'dns' | 'closed' | 'auth' | 'tls' | 'other';
+
+export type ErrorType =
+  | ConnectionErrorType
+  | 'max_retries'
+  | 'loading'
+  | 'masterdown'
+  | 'clusterdown'
+  | 'tryagain'
+  | 'readonly'
+  | 'busy'
+  | 'circuit_open'
+  | 'queue_full'
+  | 'command_error';
+
+export interface Classification {
+  readonly category: ErrorCategory;
+  readonly type: ErrorType;
+  /** True when the error proves Redis never executed the command, so even a non-idempotent write may be retried. */
+  readonly provenNotExecuted: boolean;
+}
+
+const OWN_BRAND = Symbol.for('redis-resilience.error');
+
+const NODE_CODES: Record<string, ConnectionErrorType> = {
+  ECONNREFUSED: 'refused',
+  EHOSTUNREACH: 'refused',
+  ENETUNREACH: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  ETIMEDOUT: 'timeout',
+  ESOCKETTIMEDOUT: 'timeout',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_NODATA: 'dns',
+};
+
+/** Reply prefixes Redis sends when it refuses to run a command for now. */
+const TRANSIENT_REPLIES: ReadonlyArray<readonly [string, ErrorType]> = [
+  ['LOADING', 'loading'],
+  ['MASTERDOWN', 'masterdown'],
+  ['CLUSTERDOWN', 'clusterdown'],
+  ['TRYAGAIN', 'tryagain'],
+  ['READONLY', 'readonly'],
+];
+
+const AUTH_REPLIES = ['NOAUTH', 'WRONGPASS', 'ERR invalid password', 'ERR AUTH', 'ERR Client sent AUTH'];
+
+const result = (category: ErrorCategory, type: ErrorType, provenNotExecuted = false): Classification => ({
+  category,
+  type,
+  provenNotExecuted,
+});
+
+function field(e: object, name: string): unknown {
+  return (e as Record<string, unknown>)[name];
+}
+
+export function classifyError(err: unknown): Classification {
+  if (typeof err !== 'object' || err === null) return result('unknown', 'other');
+
+  const own = (err as Record<symbol, unknown>)[OWN_BRAND];
+  if (typeof own === 'string') {
+    const type = field(err, 'errorType');
+    const sent = field(err, 'sent');
+    return result(
+      'unavailable',
+      (typeof type === 'string' ? type : 'other') as ErrorType,
+      own === 'ERR_CIRCUIT_OPEN' || own === 'ERR_OFFLINE_QUEUE_FULL' || sent === false,
+    );
+  }
+
+  const name = String(field(err, 'name') ?? '');
+  const message = String(field(err, 'message') ?? '');
+  const code = field(err, 'code');
+
+  if (typeof code === 'string') {
+    const type = NODE_CODES[code];
+    if (type) return result('connection', type, type === 'dns' || type === 'refused');
+    if (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SELF_SIGNED/.test(code)) {
+      return result('connection', 'tls', true);
+    }
+  }
+
+  if (name === 'ReplyError' || name === 'ParserError') {
+    for (const [prefix, type] of TRANSIENT_REPLIES) {
+      if (message.startsWith(prefix)) return result('server_transient', type, true);
+    }
+    if (AUTH_REPLIES.some((p) => message.startsWith(p))) return result('connection', 'auth', true);
+    if (message.startsWith('BUSY ')) return result('server_transient', 'busy', true);
+    return result('command', 'command_error');
+  }
+
+  if (name === 'MaxRetriesPerRequestError') return result('connection', 'max_retries');
+  if (message === 'Connection is closed.') return result('connection', 'closed');
+  if (message.startsWith("Stream isn't writeable")) return result('connection', 'closed', true);
+  if (message.startsWith('Command aborted due to connection close')) return result('connection', 'closed');
+  if (message === 'Command timed out') return result('connection', 'timeout');
+  if (message.includes('None of startup nodes is available')) return result('connection', 'refused', true);
+  if (name === 'ClusterAllFailedError') return result('connection', 'clusterdown');
+  if (/\b(SSL|TLS)\b/i.test(message) || message.includes('certificate')) return result('connection', 'tls', true);
+  if (message.includes('getaddrinfo') || message.includes('Name or service not known')) {
+    return result('connection', 'dns', true);
+  }
+  return result('unknown', 'other');
+}
+
+/** Connection-level type for `connection_errors_total`; anything outside the fixed set collapses to `other`. */
+export function connectionErrorType(c: Classification): ConnectionErrorType {
+  switch (c.type) {
+    case 'refused':
+    case 'timeout':
+    case 'reset':
+    case 'dns':
+    case 'closed':
+    case 'auth':
+    case 'tls':
+      return c.type;
+    case 'max_retries':
+      return 'closed';
+    default:
+      return 'other';
+  }
+}
+
+/** Error types worth another attempt: the failure is plausibly over by the next try. */
+export function isRetryableType(type: ErrorType): boolean {
+  switch (type) {
+    case 'refused':
+    case 'timeout':
+    case 'reset':
+    case 'closed':
+    case 'max_retries':
+    case 'dns':
+    case 'loading':
+    case 'masterdown':
+    case 'clusterdown':
+    case 'tryagain':
+    case 'readonly':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Whether an error is a failure of Redis (counts against the breaker) rather than a fault in the command. */
+export function isFailure(c: Classification): boolean {
+  return c.category !== 'command';
+}

@@ -1,0 +1,160 @@
+/**
+ * Typed errors with stable codes. Messages name the operation and the failure, never a key, value or password.
+ * Guards use a global symbol brand rather than `instanceof`, so they hold across the ESM and CJS copies of this package.
+ */
+import type { ErrorType } from './classify.js';
+
+const BRAND = Symbol.for('redis-resilience.error');
+
+export type ErrorCode =
+  | 'ERR_REDIS_UNAVAILABLE'
+  | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_COMMAND_TIMEOUT'
+  | 'ERR_OFFLINE_QUEUE_FULL'
+  | 'ERR_RETRIES_EXHAUSTED'
+  | 'ERR_CLIENT_CLOSED'
+  | 'ERR_INVALID_OPTIONS'
+  | 'ERR_SPOOL_FULL'
+  | 'ERR_POOL_TIMEOUT';
+
+/** Codes of the errors that mean "Redis could not serve this call"; a fallback may take over. */
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'ERR_REDIS_UNAVAILABLE',
+  'ERR_CIRCUIT_OPEN',
+  'ERR_COMMAND_TIMEOUT',
+  'ERR_OFFLINE_QUEUE_FULL',
+  'ERR_RETRIES_EXHAUSTED',
+  'ERR_CLIENT_CLOSED',
+  'ERR_POOL_TIMEOUT',
+]);
+
+export class RedisResilienceError extends Error {
+  readonly code: ErrorCode;
+  declare readonly [BRAND]: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: code, enumerable: false });
+  }
+}
+
+export interface UnavailableDetails {
+  /** Lower-case command name, or `pipeline` / `multi`. Never the key. */
+  operation: string;
+  /** Bounded error type from the classifier (refused, timeout, reset, dns, …). */
+  errorType: ErrorType;
+  /** Physical attempts made, 0 when the call was rejected before any. */
+  attempts: number;
+  /** false when the command was provably never handed to Redis (so it will never run). */
+  sent?: boolean;
+  cause?: unknown;
+}
+
+/** Redis could not serve the call: the family a fallback catches. */
+export class RedisUnavailableError extends RedisResilienceError {
+  readonly operation: string;
+  readonly errorType: ErrorType;
+  readonly attempts: number;
+  /** false when the command was provably never handed to Redis; undefined when unknown. */
+  readonly sent: boolean | undefined;
+
+  constructor(message: string, details: UnavailableDetails, code: ErrorCode = 'ERR_REDIS_UNAVAILABLE') {
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.operation = details.operation;
+    this.errorType = details.errorType;
+    this.attempts = details.attempts;
+    this.sent = details.sent;
+  }
+}
+
+export class CircuitOpenError extends RedisUnavailableError {
+  readonly state: 'open' | 'half_open';
+  /** Which breaker rejected: `default`, or a cluster node address. */
+  readonly node: string;
+
+  constructor(operation: string, state: 'open' | 'half_open', node: string, attempts = 0) {
+    super(
+      `${operation.toUpperCase()} rejected: circuit breaker is ${state === 'open' ? 'open' : 'half-open (probing)'}`,
+      { operation, errorType: 'circuit_open', attempts, sent: false },
+      'ERR_CIRCUIT_OPEN',
+    );
+    this.state = state;
+    this.node = node;
+  }
+}
+
+/** The command was sent and no reply came in time: it may or may not have run. */
+export class CommandTimeoutError extends RedisUnavailableError {
+  readonly timeoutMs: number;
+
+  constructor(operation: string, timeoutMs: number) {
+    super(
+      `${operation.toUpperCase()} timed out after ${timeoutMs} ms waiting for a reply`,
+      { operation, errorType: 'timeout', attempts: 1, sent: true },
+      'ERR_COMMAND_TIMEOUT',
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export class OfflineQueueFullError extends RedisUnavailableError {
+  readonly maxOffline: number;
+
+  constructor(operation: string, maxOffline: number, cause?: unknown) {
+    super(
+      `${operation.toUpperCase()} rejected: offline queue is full (${maxOffline} commands waiting for a connection)`,
+      { operation, errorType: 'queue_full', attempts: 0, sent: false, cause },
+      'ERR_OFFLINE_QUEUE_FULL',
+    );
+    this.maxOffline = maxOffline;
+  }
+}
+
+export class RetriesExhaustedError extends RedisUnavailableError {
+  constructor(operation: string, attempts: number, errorType: ErrorType, reason: string, cause: unknown) {
+    super(
+      `${operation.toUpperCase()} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${errorType} (${reason})`,
+      { operation, errorType, attempts, cause },
+      'ERR_RETRIES_EXHAUSTED',
+    );
+  }
+}
+
+export class ClientClosedError extends RedisUnavailableError {
+  constructor(operation: string) {
+    super(
+      `${operation.toUpperCase()} rejected: the client was closed`,
+      { operation, errorType: 'closed', attempts: 0, sent: false },
+      'ERR_CLIENT_CLOSED',
+    );
+  }
+}
+
+export class InvalidOptionsError extends RedisResilienceError {
+  /** Dotted path of the first bad option, e.g. `retry.maxAttempts`. */
+  readonly field: string;
+  readonly issues: readonly string[];
+
+  constructor(field: string, issues: readonly string[]) {
+    super('ERR_INVALID_OPTIONS', `Invalid redis-resilience options: ${issues.join('; ')}`);
+    this.field = field;
+    this.issues = issues;
+  }
+}
+
+function brandOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null ? (e as Record<symbol, string | undefined>)[BRAND] : undefined;
+}
+
+export const isRedisResilienceError = (e: unknown): e is RedisResilienceError => brandOf(e) !== undefined;
+export const isRedisUnavailableError = (e: unknown): e is RedisUnavailableError =>
+  UNAVAILABLE_CODES.has(brandOf(e) ?? '');
+export const isCircuitOpenError = (e: unknown): e is CircuitOpenError => brandOf(e) === 'ERR_CIRCUIT_OPEN';
+export const isCommandTimeoutError = (e: unknown): e is CommandTimeoutError => brandOf(e) === 'ERR_COMMAND_TIMEOUT';
+export const isOfflineQueueFullError = (e: unknown): e is OfflineQueueFullError =>
+  brandOf(e) === 'ERR_OFFLINE_QUEUE_FULL';
+export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError =>
+  brandOf(e) === 'ERR_RETRIES_EXHAUSTED';
+export const isInvalidOptionsError = (e: unknown): e is InvalidOptionsError => brandOf(e) === 'ERR_INVALID_OPTIONS';

@@ -1,0 +1,38 @@
+export type { ResilientClient } from './client/guarded-client.js';
+export { type Classification, classifyError, type ErrorCategory, type ErrorType } from './errors/classify.js';
+export {
+  CircuitOpenError,
+  ClientClosedError,
+  CommandTimeoutError,
+  type ErrorCode,
+  InvalidOptionsError,
+  isCircuitOpenError,
+  isCommandTimeoutError,
+  isInvalidOptionsError,
+  isOfflineQueueFullError,
+  isRedisResilienceError,
+  isRedisUnavailableError,
+  isRetriesExhaustedError,
+  OfflineQueueFullError,
+  RedisResilienceError,
+  RedisUnavailableError,
+  RetriesExhaustedError,
+} from './errors/errors.js';
+export type { HealthReport, HealthStatus } from './health.js';
+export { init, type RedisResilience } from './init.js';
+export type { Logger } from './logger.js';
+export type {
+  BreakerOptions,
+  MetricsOptions,
+  PoolOptions,
+  QueueOptions,
+  ResilienceOptions,
+  ResolvedOptions,
+  RetryBudgetOptions,
+  RetryOptions,
+  SlowlogOptions,
+  TimeoutOptions,
+  TracingOptions,
+} from './options.js';
+export { DEFAULTS } from './options.js';
+export { CATALOG, METRIC_NAMES, seriesNames } from './telemetry/catalog.js';

@@ -1,0 +1,63 @@
+/**
+ * The seam between the resilience policies and telemetry. The executor reports each decision here; telemetry
+ * (metrics, spans, logs) implements it. Every method must be cheap and must never throw into a Redis call:
+ * implementations guard themselves.
+ */
+import type { BreakerTransition } from './breaker/breaker.js';
+import type { ConnectionErrorType, ErrorType } from './errors/classify.js';
+import type { FallbackType, Outcome } from './telemetry/catalog.js';
+
+/** Where commands go; used for semconv attributes (`server.address`, `server.port`, `db.namespace`). */
+export interface Endpoint {
+  address: string;
+  port: number | undefined;
+  db: number;
+}
+
+export interface CallTracker {
+  /**
+   * One physical attempt ended. `startedAt`/`endedAt` are `performance.now()` milliseconds. `errorType` is
+   * undefined on success. Called for every attempt, the only one included.
+   */
+  attemptEnd(attempt: number, startedAt: number, endedAt: number, errorType: ErrorType | undefined): void;
+  /** A retry was scheduled after `attempt` failed with `errorType`, to run after `delayMs`. */
+  retry(attempt: number, delayMs: number, errorType: ErrorType): void;
+  /** The breaker rejected the call without an attempt. */
+  rejected(state: 'open' | 'half_open', node: string): void;
+  /** A fallback served (or failed to serve) this call. */
+  fallback(type: FallbackType, reason: string, served: boolean): void;
+  /** The logical call ended; `attempts` is how many physical attempts ran. */
+  end(outcome: Outcome, attempts: number, error?: unknown): void;
+  /** Run `fn` with this call's span active, so that calls made inside it (a fallback's loader) become children. */
+  runInContext<T>(fn: () => T): T;
+}
+
+export interface Instrumentation {
+  /** A logical call starts. `args` is only read when redacted query text is enabled; never record values. */
+  startCall(operation: string, args: readonly unknown[]): CallTracker;
+  breakerTransition(t: BreakerTransition): void;
+  connectionStatus(status: string): void;
+  connectionError(type: ConnectionErrorType, err: unknown): void;
+  reconnecting(): void;
+  offlineQueueLength(length: number): void;
+  retryBudgetExhausted(operation: string): void;
+}
+
+const noopTracker: CallTracker = {
+  attemptEnd() {},
+  retry() {},
+  rejected() {},
+  fallback() {},
+  end() {},
+  runInContext: (fn) => fn(),
+};
+
+export const noopInstrumentation: Instrumentation = {
+  startCall: () => noopTracker,
+  breakerTransition() {},
+  connectionStatus() {},
+  connectionError() {},
+  reconnecting() {},
+  offlineQueueLength() {},
+  retryBudgetExhausted() {},
+};

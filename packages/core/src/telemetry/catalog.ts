@@ -1,0 +1,201 @@
+/**
+ * The metric catalog: every metric this package emits, with its type, unit and bounded labels.
+ * Dashboards and alert rules are checked against `METRIC_NAMES`, so a panel can never query a metric no code emits.
+ */
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  /** Name without the configurable prefix (semconv `db_client_*` metrics are never prefixed). */
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labels: readonly string[];
+  /** false for OpenTelemetry semconv names, which keep their standard spelling. */
+  readonly prefixed: boolean;
+  readonly buckets?: readonly number[];
+}
+
+export const DEFAULT_METRIC_PREFIX = 'redis_resilience_';
+
+/** Seconds. Redis answers in well under a millisecond, so the low end is fine-grained; the top covers timeouts. */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+
+export const OUTCOMES = ['success', 'command_error', 'failure', 'rejected', 'fallback'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
+export type BreakerStateName = (typeof BREAKER_STATES)[number];
+
+export const RETRY_CALL_KINDS = [
+  'success_without_retry',
+  'success_with_retry',
+  'failed_without_retry',
+  'failed_with_retry',
+] as const;
+export type RetryCallKind = (typeof RETRY_CALL_KINDS)[number];
+
+export const CONNECTION_ERROR_TYPES = ['refused', 'timeout', 'reset', 'dns', 'closed', 'auth', 'tls', 'other'] as const;
+
+export const FALLBACK_TYPES = ['cache_aside', 'session_store', 'queue_spool', 'custom'] as const;
+export type FallbackType = (typeof FALLBACK_TYPES)[number];
+
+export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
+
+const spec = (
+  name: string,
+  type: MetricType,
+  help: string,
+  labels: readonly string[],
+  extra: Partial<Pick<MetricSpec, 'prefixed' | 'buckets'>> = {},
+): MetricSpec => ({
+  name,
+  type,
+  help,
+  labels,
+  prefixed: extra.prefixed ?? true,
+  ...(extra.buckets && { buckets: extra.buckets }),
+});
+
+export const CATALOG = {
+  operationDuration: spec(
+    'operation_duration_seconds',
+    'histogram',
+    'Duration of one logical Redis call (all attempts, retries and fallback) by outcome.',
+    ['client', 'operation', 'outcome'],
+    { buckets: LATENCY_BUCKETS },
+  ),
+  breakerState: spec(
+    'circuit_breaker_state',
+    'gauge',
+    'Circuit breaker state: 1 for the current state, 0 for the others.',
+    ['client', 'node', 'state'],
+  ),
+  breakerTransitions: spec('circuit_breaker_transitions_total', 'counter', 'Circuit breaker state transitions.', [
+    'client',
+    'node',
+    'from_state',
+    'to_state',
+  ]),
+  retryAttempts: spec(
+    'retry_attempts_total',
+    'counter',
+    'Retries scheduled after a failed attempt, by the error that caused them.',
+    ['client', 'operation', 'error_type'],
+  ),
+  retryCalls: spec('retry_calls_total', 'counter', 'Logical calls by retry outcome.', ['client', 'kind']),
+  retryBudgetExhausted: spec(
+    'retry_budget_exhausted_total',
+    'counter',
+    'Retries that were allowed by policy but refused because the retry budget was spent.',
+    ['client', 'operation'],
+  ),
+  fallbackInvocations: spec(
+    'fallback_invocations_total',
+    'counter',
+    'Fallbacks invoked because Redis was unavailable.',
+    ['client', 'fallback_type', 'reason', 'outcome'],
+  ),
+  connectionErrors: spec('connection_errors_total', 'counter', 'Connection-level errors by type.', [
+    'client',
+    'error_type',
+  ]),
+  clientStatus: spec('client_status', 'gauge', 'Connection status: 1 for the current ioredis status.', [
+    'client',
+    'status',
+  ]),
+  reconnects: spec('client_reconnects_total', 'counter', 'Reconnection attempts started by the client.', ['client']),
+  offlineQueueLength: spec(
+    'offline_queue_length',
+    'gauge',
+    'Commands waiting for a connection in the bounded offline queue.',
+    ['client'],
+  ),
+  cacheRequests: spec('cache_requests_total', 'counter', 'cache.getOrLoad requests by result.', ['client', 'result']),
+  queueSpooled: spec('queue_spooled_messages', 'gauge', 'Messages waiting in the durable local spool.', [
+    'client',
+    'stream',
+  ]),
+  queueReplayed: spec('queue_replayed_total', 'counter', 'Spooled messages replayed to Redis.', ['client', 'stream']),
+  queueDeadLettered: spec('queue_dead_lettered_total', 'counter', 'Spooled messages moved to the dead-letter stream.', [
+    'client',
+    'stream',
+  ]),
+  failovers: spec('failovers_total', 'counter', 'Sentinel master switches observed by the client.', ['client']),
+  slowCommands: spec('slow_commands_total', 'counter', 'Server SLOWLOG entries seen by the poller, by command.', [
+    'client',
+    'command',
+  ]),
+  dbOperationDuration: spec(
+    'db_client_operation_duration_seconds',
+    'histogram',
+    'Duration of one physical Redis attempt (OpenTelemetry semantic conventions).',
+    ['db_system_name', 'db_operation_name', 'server_address', 'server_port', 'error_type'],
+    { prefixed: false, buckets: LATENCY_BUCKETS },
+  ),
+  poolConnectionCount: spec(
+    'db_client_connection_count',
+    'gauge',
+    'Pool connections by state.',
+    ['db_client_connection_pool_name', 'db_client_connection_state'],
+    { prefixed: false },
+  ),
+  poolConnectionMax: spec('db_client_connection_max', 'gauge', 'Pool size.', ['db_client_connection_pool_name'], {
+    prefixed: false,
+  }),
+  poolPendingRequests: spec(
+    'db_client_connection_pending_requests',
+    'gauge',
+    'Requests waiting for a pool connection.',
+    ['db_client_connection_pool_name'],
+    { prefixed: false },
+  ),
+  poolTimeouts: spec(
+    'db_client_connection_timeouts_total',
+    'counter',
+    'Pool leases that timed out waiting.',
+    ['db_client_connection_pool_name'],
+    { prefixed: false },
+  ),
+  poolCreateTime: spec(
+    'db_client_connection_create_time_seconds',
+    'histogram',
+    'Time to create a pool connection.',
+    ['db_client_connection_pool_name'],
+    { prefixed: false, buckets: LATENCY_BUCKETS },
+  ),
+  poolWaitTime: spec(
+    'db_client_connection_wait_time_seconds',
+    'histogram',
+    'Time waited for a pool connection.',
+    ['db_client_connection_pool_name'],
+    { prefixed: false, buckets: LATENCY_BUCKETS },
+  ),
+  poolUseTime: spec(
+    'db_client_connection_use_time_seconds',
+    'histogram',
+    'Time a pool connection was held.',
+    ['db_client_connection_pool_name'],
+    { prefixed: false, buckets: LATENCY_BUCKETS },
+  ),
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricKey = keyof typeof CATALOG;
+
+/** The full exposition name of a catalog entry. */
+export function metricName(spec: MetricSpec, prefix: string = DEFAULT_METRIC_PREFIX): string {
+  return spec.prefixed ? prefix + spec.name : spec.name;
+}
+
+/** Every metric family name under the default prefix; what dashboards and alert rules may reference. */
+export const METRIC_NAMES: readonly string[] = Object.values(CATALOG).map((s) => metricName(s));
+
+/** The series names Prometheus derives from a family (histogram `_bucket`, `_sum`, `_count`). */
+export function seriesNames(prefix: string = DEFAULT_METRIC_PREFIX): string[] {
+  return Object.values(CATALOG).flatMap((s) => {
+    const n = metricName(s, prefix);
+    return s.type === 'histogram' ? [n, `${n}_bucket`, `${n}_sum`, `${n}_count`] : [n];
+  });
+}
