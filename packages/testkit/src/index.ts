@@ -1,0 +1,21 @@
+export { type FaultMode, type FaultModeOptions, type FaultProxy, startFaultProxy } from './fault-proxy.js';
+export {
+  type NodeProcessOptions,
+  type RunNodeOptions,
+  type RunNodeResult,
+  runNode,
+  spawnNode,
+} from './node-process.js';
+export { decodeAnyValue, decodeAttributes, flattenTraceRequest } from './otlp-decode.js';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
+export { type ConnectOutcome, freePort, isPortClosed, tryConnect } from './ports.js';
+export { type RedisProcess, type StartRedisOptions, startRedis, stopAllRedis } from './redis-server.js';
+export {
+  encodeCommand,
+  ping,
+  type RawExchangeOptions,
+  type RawExchangeResult,
+  rawExchange,
+  serverPid,
+} from './resp.js';
+export { type Truthy, type WaitForOptions, waitFor } from './wait.js';
