@@ -41,6 +41,16 @@ export interface Instrumentation {
   reconnecting(): void;
   offlineQueueLength(length: number): void;
   retryBudgetExhausted(operation: string): void;
+  /** cache.getOrLoad outcome, for `cache_requests_total`. */
+  cacheResult(result: 'hit' | 'miss' | 'fallback'): void;
+  /** A fallback ran because Redis was unavailable (`fallback_invocations_total`); `reason` is a bounded errorType. */
+  fallbackInvoked(type: FallbackType, reason: string, served: boolean): void;
+  /** Messages now waiting in the durable spool for `stream` (`queue_spooled_messages`). */
+  queueSpooled(stream: string, depth: number): void;
+  /** Spooled messages written to Redis on replay (`queue_replayed_total`). */
+  queueReplayed(stream: string, count: number): void;
+  /** Spooled messages given up on and moved to the dead-letter stream (`queue_dead_lettered_total`). */
+  queueDeadLettered(stream: string, count: number): void;
 }
 
 const noopTracker: CallTracker = {
@@ -60,4 +70,9 @@ export const noopInstrumentation: Instrumentation = {
   reconnecting() {},
   offlineQueueLength() {},
   retryBudgetExhausted() {},
+  cacheResult() {},
+  fallbackInvoked() {},
+  queueSpooled() {},
+  queueReplayed() {},
+  queueDeadLettered() {},
 };

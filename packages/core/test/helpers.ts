@@ -39,6 +39,11 @@ export function recordingInstrumentation() {
     reconnecting() {},
     offlineQueueLength() {},
     retryBudgetExhausted() {},
+    cacheResult() {},
+    fallbackInvoked() {},
+    queueSpooled() {},
+    queueReplayed() {},
+    queueDeadLettered() {},
   };
   return { instrumentation, calls, transitions, statuses, connectionErrors };
 }
