@@ -232,7 +232,7 @@ describe('resolveOptions validation', () => {
 
   it('names an unknown nested key with its section', () => {
     const e = invalid({ retry: { maxAttemps: 3 } });
-    expect(e.field).toBe('retry');
+    expect(e.field).toBe('retry.maxAttemps');
     expect(e.message).toContain('retry.maxAttemps');
   });
 
@@ -343,5 +343,27 @@ describe('resolveOptions validation', () => {
     expect(bad.message).not.toContain('s3cret');
     const obj = invalid({ redis: { password: 's3cret' }, timeouts: { commandMs: 0 } });
     expect(obj.message).not.toContain('s3cret');
+  });
+});
+
+describe('resolveOptions edge cases', () => {
+  it('treats an explicit undefined as "use the default"', () => {
+    const o = resolveOptions({ retry: { maxAttempts: undefined }, timeouts: { commandMs: undefined } });
+    expect(o.retry.maxAttempts).toBe(DEFAULTS.retry.maxAttempts);
+    expect(o.timeouts.commandMs).toBe(DEFAULTS.timeouts.commandMs);
+  });
+
+  it('names the field of an unknown top-level key', () => {
+    expect(invalid({ retyr: {} }).field).toBe('retyr');
+  });
+
+  it('names metrics.registry when it is not a Registry', () => {
+    const e = invalid({ metrics: { registry: {} } });
+    expect(e.field).toBe('metrics.registry');
+    expect(e.message).toContain('must be a prom-client Registry');
+  });
+
+  it('states the accepted range of errorThresholdPercentage truthfully', () => {
+    expect(invalid({ breaker: { errorThresholdPercentage: 0 } }).message).toContain('from 1 to 100 (got 0)');
   });
 });

@@ -22,7 +22,7 @@ export interface RetryOptions {
   budget?: false | RetryBudgetOptions;
   /**
    * Write commands safe to repeat. @ioredis/commands has no idempotency flag, so this list is ours.
-   * @default ['set','setex','psetex','mset','del','unlink','expire','pexpire','expireat','pexpireat','persist','hset','hmset','hdel','sadd','srem','zrem','getdel']
+   * @default ['set','setex','psetex','mset','del','unlink','expire','pexpire','expireat','pexpireat','persist','hset','hmset','hdel','sadd','srem','zrem']
    */
   idempotentWrites?: string[];
 }
@@ -134,7 +134,6 @@ export const DEFAULT_IDEMPOTENT_WRITES: readonly string[] = Object.freeze([
   'sadd',
   'srem',
   'zrem',
-  'getdel',
 ]);
 
 export const DEFAULTS = Object.freeze({
@@ -213,7 +212,7 @@ const schema = z.strictObject({
     .optional(),
   breaker: z
     .strictObject({
-      errorThresholdPercentage: z.number().gt(0).max(100).optional(),
+      errorThresholdPercentage: z.number().min(1).max(100).optional(),
       volumeThreshold: int(1, 1_000_000).optional(),
       rollingWindowMs: ms(100, 3_600_000),
       resetTimeoutMs: ms(10, 3_600_000),
@@ -264,6 +263,20 @@ const schema = z.strictObject({
     )
     .optional(),
 });
+
+/** A union failure says only "invalid input"; report the issue of the object branch the user meant instead. */
+function leafIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const branch = issue.errors.find((issues) => issues.length > 0 && issues.every((i) => i.path.length > 0));
+  return branch ? branch.flatMap((i) => leafIssues({ ...i, path: [...issue.path, ...i.path] })) : [issue];
+}
+
+/** Dotted path of the offending option; for an unknown key, the key itself. */
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' && issue.keys[0]) path.push(issue.keys[0]);
+  return path.join('.') || '(options)';
+}
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const path = issue.path.join('.') || '(options)';
@@ -321,10 +334,14 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => describeIssue(i, input));
-    throw new InvalidOptionsError(parsed.error.issues[0]?.path.join('.') ?? '(options)', issues);
+    const leaves = parsed.error.issues.flatMap(leafIssues);
+    throw new InvalidOptionsError(
+      leaves[0] ? fieldOf(leaves[0]) : '(options)',
+      leaves.map((i) => describeIssue(i, input)),
+    );
   }
-  const o = input;
+  // An explicit `undefined` (common when options come from env vars) means "use the default".
+  const o = withoutUndefined(input);
   const retry = { ...DEFAULTS.retry, ...o.retry };
   if (retry.maxDelayMs < retry.baseDelayMs) {
     throw new InvalidOptionsError('retry.maxDelayMs', [
@@ -351,6 +368,22 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
     slowlog: o.slowlog ?? false,
     logger: o.logger,
   };
+}
+
+const SECTIONS = ['retry', 'breaker', 'timeouts', 'queue', 'pool', 'metrics', 'tracing', 'slowlog'] as const;
+
+/** Drop `undefined` fields from the top level and from each section; user objects (redis, logger) are kept as is. */
+function withoutUndefined(input: ResilienceOptions): ResilienceOptions {
+  const strip = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = strip(input);
+  for (const key of SECTIONS) {
+    const section = out[key];
+    if (typeof section === 'object' && section !== null) out[key] = strip(section);
+  }
+  const retry = out.retry as RetryOptions | undefined;
+  if (retry && typeof retry.budget === 'object') retry.budget = strip(retry.budget);
+  return out as ResilienceOptions;
 }
 
 function sanitizeLabel(name: string): string {

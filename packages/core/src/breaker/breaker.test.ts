@@ -358,3 +358,16 @@ describe('Breaker: shutdown', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('Breaker: after recovery', () => {
+  it('starts a fresh window: the failures that opened it do not re-open it on the next single failure', async () => {
+    const { breaker } = setup({ volumeThreshold: 4 });
+    await failTimes(breaker, 4);
+    expect(breaker.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
+    await vi.waitFor(() => expect(breaker.state).toBe('closed'));
+    for (let i = 0; i < 2; i++) await breaker.execute('get', ok);
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('closed');
+  });
+});

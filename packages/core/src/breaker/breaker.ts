@@ -1,10 +1,14 @@
 /**
  * The circuit breaker: the only file that imports opossum.
  *
- * opossum knowledge kept here: its `errorFilter` counts a filtered error as a *success* (which also closes a
- * half-open circuit: fine, a command error proves the server answered); its `timeout` is disabled because
- * the per-attempt timeout sits below the breaker; half-open lets exactly one call through, which we reserve
- * for our own PING probe so that recovery does not wait for user traffic.
+ * opossum knowledge kept here:
+ * - opossum owns the state machine and the rolling window. A `fire()` costs several promises and events, too much
+ *   for every Redis command, so while closed a success (or a command error, which proves the server answered) is
+ *   written straight into opossum's rolling window (`status.increment`), and only a failure goes through `fire()`,
+ *   where opossum decides whether to open.
+ * - its `timeout` is disabled: the per-attempt timeout sits below the breaker.
+ * - half-open lets exactly one call through; we reserve it for our own PING probe so that recovery does not
+ *   wait for user traffic, and reject user calls until the probes pass.
  */
 import { createRequire } from 'node:module';
 import { CircuitOpenError } from '../errors/errors.js';
@@ -15,6 +19,7 @@ const require = createRequire(import.meta.url);
 /** The slice of opossum's API this adapter uses; @types/opossum lags behind opossum 10. */
 interface OpossumBreaker {
   fire(fn: () => Promise<unknown>): Promise<unknown>;
+  readonly status: { increment(property: 'fires' | 'successes', latency?: number): void };
   open(): void;
   shutdown(): void;
   on(event: 'open' | 'halfOpen' | 'close', listener: () => void): void;
@@ -56,34 +61,66 @@ export interface BreakerDeps {
 
 export class Breaker {
   private current: BreakerStateName = 'closed';
-  private readonly circuit: OpossumBreaker | undefined;
+  private circuit: OpossumBreaker | undefined;
   private closedForGood = false;
+  private readonly recordSuccess: <T>(value: T) => T;
+  private readonly recordError: (err: unknown) => Promise<never>;
 
   constructor(
     readonly node: string,
     private readonly config: BreakerConfig,
     private readonly deps: BreakerDeps,
   ) {
-    if (!config.enabled) return;
+    this.recordSuccess = (value) => {
+      this.countSuccess();
+      return value;
+    };
+    this.recordError = (err) => {
+      if (!this.deps.isFailure(err)) {
+        this.countSuccess();
+        return Promise.reject(err);
+      }
+      // Through fire() so that opossum counts the failure and may open; the caller always sees the original error.
+      return (this.circuit as OpossumBreaker)
+        .fire(() => Promise.reject(err))
+        .then(
+          () => Promise.reject(err),
+          () => Promise.reject(err),
+        );
+    };
+    if (config.enabled) this.circuit = this.build();
+  }
+
+  private build(): OpossumBreaker {
     const Ctor = loadOpossum();
     const circuit = new Ctor((fn) => fn(), {
       timeout: false,
-      errorThresholdPercentage: config.errorThresholdPercentage,
-      volumeThreshold: config.volumeThreshold,
-      rollingCountTimeout: config.rollingWindowMs,
+      errorThresholdPercentage: this.config.errorThresholdPercentage,
+      volumeThreshold: this.config.volumeThreshold,
+      rollingCountTimeout: this.config.rollingWindowMs,
       rollingCountBuckets: 10,
-      resetTimeout: config.resetTimeoutMs,
+      resetTimeout: this.config.resetTimeoutMs,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      errorFilter: (err: unknown) => !deps.isFailure(err),
+      // Only failures reach fire() on the user path; a command error in a probe proves the server answered.
+      errorFilter: (err: unknown) => !this.deps.isFailure(err),
     });
     circuit.on('open', () => this.moveTo('open'));
-    circuit.on('close', () => this.moveTo('closed'));
+    circuit.on('close', () => {
+      this.moveTo('closed');
+      // opossum keeps the failures that opened it in its window; a recovered breaker starts afresh
+      // (as Hystrix and resilience4j do), or one new failure would re-open it.
+      queueMicrotask(() => {
+        if (this.closedForGood || this.circuit !== circuit || this.current !== 'closed') return;
+        circuit.shutdown();
+        this.circuit = this.build();
+      });
+    });
     circuit.on('halfOpen', () => {
       this.moveTo('half_open');
       void this.probe();
     });
-    this.circuit = circuit;
+    return circuit;
   }
 
   get state(): BreakerStateName {
@@ -95,7 +132,13 @@ export class Breaker {
     const circuit = this.circuit;
     if (!circuit) return fn();
     if (this.current !== 'closed') return Promise.reject(new CircuitOpenError(operation, this.current, this.node));
-    return circuit.fire(fn) as Promise<T>;
+    return fn().then(this.recordSuccess, this.recordError);
+  }
+
+  private countSuccess(): void {
+    const status = this.circuit?.status;
+    status?.increment('fires');
+    status?.increment('successes', 0);
   }
 
   /** Open now (e.g. when the connection is known to be gone); the reset timer starts. */

@@ -87,3 +87,10 @@ describe('blockingTimeoutMs: commands that never block', () => {
     expect(blockingTimeoutMs(name, args)).toBeUndefined();
   });
 });
+
+describe('blockingTimeoutMs: option parsing stops at STREAMS', () => {
+  it('does not read a stream named "block" as the BLOCK option', () => {
+    expect(blockingTimeoutMs('xread', ['STREAMS', 'block', '0'])).toBeUndefined();
+    expect(blockingTimeoutMs('xread', ['COUNT', 1, 'BLOCK', 20, 'STREAMS', 'block', '$'])).toBe(20);
+  });
+});

@@ -10,8 +10,13 @@ export function blockingTimeoutMs(name: string, args: readonly unknown[]): numbe
   switch (name) {
     case 'xread':
     case 'xreadgroup': {
-      const i = args.findIndex((a) => typeof a === 'string' && a.toUpperCase() === 'BLOCK');
-      return i === -1 ? undefined : toMs(args[i + 1], 1);
+      // Options come before STREAMS; after it, a stream may well be named "block".
+      for (let i = 0; i < args.length; i++) {
+        const a = String(args[i]).toUpperCase();
+        if (a === 'STREAMS') return undefined;
+        if (a === 'BLOCK') return toMs(args[i + 1], 1);
+      }
+      return undefined;
     }
     case 'wait':
       return toMs(args[1], 1);

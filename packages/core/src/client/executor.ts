@@ -1,6 +1,9 @@
 /**
  * Runs one logical call through the policies, outermost first: retry (with budget and deadline) → circuit breaker →
  * bounded wait for a connection → per-attempt timeout → ioredis. Command errors pass through untouched.
+ *
+ * The success path is kept to one breaker call, one reply-timeout entry and one promise wrapper: it runs for
+ * every command. Retry-safety is only worked out when an attempt has failed.
  */
 import type { Breaker } from '../breaker/breaker.js';
 import type { Clock } from '../clock.js';
@@ -16,14 +19,15 @@ import type { CallTracker, Instrumentation } from '../instrumentation.js';
 import type { ResolvedOptions } from '../options.js';
 import { backoffDelay } from '../retry/backoff.js';
 import type { RetryBudget } from '../retry/budget.js';
-import type { RetrySafety } from '../retry/idempotency.js';
 import type { Connection } from './connection.js';
+import { TimeoutQueue } from './timeout-queue.js';
 
 export interface CallSpec<T> {
   /** Lower-case command name, or `pipeline` / `multi`. */
   operation: string;
   args: readonly unknown[];
-  safety: RetrySafety;
+  /** Whether sending the call twice is harmless; asked only after a failure. */
+  isRetrySafe: () => boolean;
   /** For blocking commands: how long the server may block (ms); 0 = forever, so no reply timeout applies. */
   blockMs?: number | undefined;
   /** Hands the command to ioredis. Called only when the connection is ready. */
@@ -45,61 +49,87 @@ const noop = () => {};
 export class Executor {
   private closed = false;
   private readonly retry: ResolvedOptions['retry'];
-  private readonly timeouts: ResolvedOptions['timeouts'];
+  private readonly commandMs: number;
   private readonly maxWaitMs: number;
+  private readonly timeouts: TimeoutQueue;
 
   constructor(
     options: Pick<ResolvedOptions, 'retry' | 'timeouts' | 'queue'>,
     private readonly deps: ExecutorDeps,
   ) {
     this.retry = options.retry;
-    this.timeouts = options.timeouts;
+    this.commandMs = options.timeouts.commandMs;
     this.maxWaitMs = options.queue.maxWaitMs;
+    this.timeouts = new TimeoutQueue(deps.clock);
   }
 
   close(): void {
     this.closed = true;
+    this.timeouts.clear();
   }
 
-  async run<T>(spec: CallSpec<T>): Promise<T> {
-    if (this.closed) throw new ClientClosedError(spec.operation);
+  run<T>(spec: CallSpec<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ClientClosedError(spec.operation));
     const { clock, budget, instrumentation } = this.deps;
     const tracker = instrumentation.startCall(spec.operation, spec.args);
-    budget?.recordCall();
-    const deadline = clock.now() + this.retry.deadlineMs;
+    const started = clock.now();
+    budget?.recordCall(started);
+    const deadline = started + this.retry.deadlineMs;
     const breaker = this.deps.breakerFor(spec as CallSpec<unknown>);
-    let attempt = 0;
-    for (;;) {
-      attempt++;
-      const started = clock.now();
-      const sent = { value: false };
+    return breaker
+      .execute(spec.operation, () => this.attempt(spec, deadline, started))
+      .then(
+        (value) => {
+          tracker.attemptEnd(1, started, clock.now(), undefined);
+          tracker.end('success', 1);
+          return value;
+        },
+        (err: unknown) => this.afterFailure(spec, breaker, tracker, deadline, err, started),
+      );
+  }
+
+  /** The slow path: classify, then retry while policy, budget and deadline allow. */
+  private async afterFailure<T>(
+    spec: CallSpec<T>,
+    breaker: Breaker,
+    tracker: CallTracker,
+    deadline: number,
+    firstError: unknown,
+    firstStarted: number,
+  ): Promise<T> {
+    const { clock } = this.deps;
+    let err = firstError;
+    let started = firstStarted;
+    for (let attempt = 1; ; attempt++) {
+      if (isCircuitOpenError(err)) {
+        tracker.rejected(err.state, err.node);
+        // A rejection after real attempts still ends a failed call; report those attempts.
+        tracker.end(attempt === 1 ? 'rejected' : 'failure', attempt - 1, err);
+        throw err;
+      }
+      const c = classifyError(err);
+      tracker.attemptEnd(attempt, started, clock.now(), c.type);
+      if (c.category === 'command') {
+        tracker.end('command_error', attempt, err);
+        throw err;
+      }
+      const delay = this.retryDelay(spec, c, attempt, deadline);
+      if (delay === undefined) {
+        const final =
+          attempt === 1 ? toUnavailable(spec.operation, err, c) : exhausted(spec.operation, attempt, c, err);
+        tracker.end('failure', attempt, final);
+        throw final;
+      }
+      tracker.retry(attempt, delay, c.type);
+      if (delay > 0) await new Promise<void>((r) => clock.setTimeout(r, delay));
+      started = clock.now();
       try {
-        const value = await breaker.execute(spec.operation, () => this.attempt(spec, deadline, sent));
-        tracker.attemptEnd(attempt, started, clock.now(), undefined);
-        tracker.end('success', attempt);
+        const value = await breaker.execute(spec.operation, () => this.attempt(spec, deadline));
+        tracker.attemptEnd(attempt + 1, started, clock.now(), undefined);
+        tracker.end('success', attempt + 1);
         return value;
-      } catch (err) {
-        if (isCircuitOpenError(err)) {
-          tracker.rejected(err.state, err.node);
-          // A rejection after real attempts is still the end of a failed call; report what those attempts saw.
-          tracker.end(attempt === 1 ? 'rejected' : 'failure', attempt - 1, err);
-          throw err;
-        }
-        const c = classifyError(err);
-        tracker.attemptEnd(attempt, started, clock.now(), c.type);
-        if (c.category === 'command') {
-          tracker.end('command_error', attempt, err);
-          throw err;
-        }
-        const delay = this.retryDelay(spec, c, sent.value, attempt, deadline, tracker);
-        if (delay === undefined) {
-          const final =
-            attempt === 1 ? toUnavailable(spec.operation, err, c) : exhausted(spec.operation, attempt, c, err);
-          tracker.end('failure', attempt, final);
-          throw final;
-        }
-        tracker.retry(attempt, delay, c.type);
-        if (delay > 0) await new Promise<void>((r) => clock.setTimeout(r, delay));
+      } catch (e) {
+        err = e;
       }
     }
   }
@@ -108,51 +138,65 @@ export class Executor {
   private retryDelay(
     spec: CallSpec<unknown>,
     c: Classification,
-    sent: boolean,
     attempt: number,
     deadline: number,
-    tracker: CallTracker,
   ): number | undefined {
     if (this.closed || attempt >= this.retry.maxAttempts || !isRetryableType(c.type)) return undefined;
     // A write that may have reached Redis is retried only when repeating it is harmless.
-    if (spec.safety === 'unsafe' && sent && !c.provenNotExecuted) return undefined;
+    if (!c.provenNotExecuted && !spec.isRetrySafe()) return undefined;
     const delay = backoffDelay(attempt, this.retry, this.deps.random);
     if (this.deps.clock.now() + delay >= deadline) return undefined;
     if (this.deps.budget && !this.deps.budget.tryAcquire()) {
       this.deps.instrumentation.retryBudgetExhausted(spec.operation);
-      void tracker;
       return undefined;
     }
     return delay;
   }
 
   /** One physical attempt: bounded wait for a connection, then send with a reply timeout. */
-  private async attempt<T>(spec: CallSpec<T>, deadline: number, sent: { value: boolean }): Promise<T> {
+  private attempt<T>(spec: CallSpec<T>, deadline: number, now = this.deps.clock.now()): Promise<T> {
     const { connection, clock } = this.deps;
     if (!connection.ready) {
-      await connection.waitReady(spec.operation, Math.min(this.maxWaitMs, deadline - clock.now()));
+      const wait = Math.min(this.maxWaitMs, deadline - now);
+      return connection.waitReady(spec.operation, wait).then(() => this.attempt(spec, deadline));
     }
-    sent.value = true;
     const promise = spec.send();
     if (spec.blockMs === 0) return promise;
-    const timeoutMs = Math.max(1, Math.min(this.timeouts.commandMs + (spec.blockMs ?? 0), deadline - clock.now()));
+    const timeoutMs = Math.max(1, Math.min(this.commandMs + (spec.blockMs ?? 0), deadline - now));
     return new Promise<T>((resolve, reject) => {
-      const timer = clock.setTimeout(() => {
+      const onTimeout = () => {
         // The reply may still arrive later; it is dropped, and its rejection must not go unhandled.
         promise.catch(noop);
         connection.suspectStale();
         reject(new CommandTimeoutError(spec.operation, Math.round(timeoutMs)));
-      }, timeoutMs);
-      promise.then(
-        (v) => {
-          clock.clearTimeout(timer);
-          resolve(v);
-        },
-        (e) => {
-          clock.clearTimeout(timer);
-          reject(e);
-        },
-      );
+      };
+      const at = now + timeoutMs;
+      // Standard timeouts share one ordered queue; the odd one (blocking, deadline-cut) gets its own timer.
+      if (timeoutMs === this.commandMs && at >= this.timeouts.lastAt) {
+        const entry = this.timeouts.add(at, onTimeout);
+        promise.then(
+          (v) => {
+            this.timeouts.cancel(entry);
+            resolve(v);
+          },
+          (e) => {
+            this.timeouts.cancel(entry);
+            reject(e);
+          },
+        );
+      } else {
+        const timer = clock.setTimeout(onTimeout, timeoutMs);
+        promise.then(
+          (v) => {
+            clock.clearTimeout(timer);
+            resolve(v);
+          },
+          (e) => {
+            clock.clearTimeout(timer);
+            reject(e);
+          },
+        );
+      }
     });
   }
 }

@@ -2,7 +2,7 @@
  * `rr.client`: ioredis-compatible command methods, each run through the executor. Methods are generated once,
  * on the prototype, from the @ioredis/commands list, so a call costs one property lookup (no Proxy).
  */
-import { list } from '@ioredis/commands';
+import { hasFlag, list } from '@ioredis/commands';
 import type { ChainableCommander, Cluster, Redis, RedisCommander } from 'ioredis';
 import { commandRetrySafety } from '../retry/idempotency.js';
 import { blockingTimeoutMs } from './blocking.js';
@@ -61,7 +61,13 @@ class GuardedClient {
   }
 }
 
-function runCommand(core: GuardedCore, name: string, rawArgs: unknown[], method: string): Promise<unknown> {
+function runCommand(
+  core: GuardedCore,
+  name: string,
+  rawArgs: unknown[],
+  method: string,
+  blocking = BLOCKING.has(name),
+): Promise<unknown> {
   let args = rawArgs;
   let callback: Callback | undefined;
   if (typeof args[args.length - 1] === 'function') {
@@ -72,8 +78,8 @@ function runCommand(core: GuardedCore, name: string, rawArgs: unknown[], method:
   const promise = core.executor.run({
     operation: name,
     args,
-    safety: commandRetrySafety(name, args, core.idempotentWrites),
-    blockMs: blockingTimeoutMs(name, args),
+    isRetrySafe: () => commandRetrySafety(name, args, core.idempotentWrites) === 'safe',
+    blockMs: blocking ? blockingTimeoutMs(name, args) : undefined,
     send: () => {
       const redis = core.redis() as unknown as Record<string, AnyFn>;
       return (via ? redis[via]!.call(redis, name, ...args) : redis[method]!.apply(redis, args)) as Promise<unknown>;
@@ -89,12 +95,16 @@ function runCommand(core: GuardedCore, name: string, rawArgs: unknown[], method:
   return promise;
 }
 
+/** Commands that may block on the server; looked up once here, not per call. */
+const BLOCKING: ReadonlySet<string> = new Set(list.filter((n) => hasFlag(n, 'blocking')));
+
 for (const name of list) {
   if (name in GuardedClient.prototype || !/^[a-z][a-z0-9_]*$/.test(name)) continue;
+  const blocking = BLOCKING.has(name);
   for (const method of [name, `${name}Buffer`]) {
     Object.defineProperty(GuardedClient.prototype, method, {
       value: function (this: GuardedClient, ...args: unknown[]) {
-        return runCommand(this.core, name, args, method);
+        return runCommand(this.core, name, args, method, blocking);
       },
       writable: true,
       configurable: true,
@@ -135,11 +145,10 @@ class Batch {
 
   exec(callback?: Callback): Promise<unknown> {
     const { core, kind, entries } = this;
-    const unsafe = entries.some(([n, , a]) => commandRetrySafety(n, a, core.idempotentWrites) === 'unsafe');
     const promise = core.executor.run({
       operation: kind,
       args: [],
-      safety: unsafe ? 'unsafe' : 'safe',
+      isRetrySafe: () => entries.every(([n, , a]) => commandRetrySafety(n, a, core.idempotentWrites) === 'safe'),
       // A blocking command inside a batch keeps the whole batch waiting as long.
       blockMs: entries.reduce<number | undefined>((max, [n, , a]) => {
         const b = blockingTimeoutMs(n, a);

@@ -2,6 +2,7 @@
  * The one error classifier: the only module that reads ioredis, Redis and Node error messages and codes.
  * Everything else (retry, breaker, telemetry, doctor) decides from its result.
  */
+import { UNAVAILABLE_CODES } from './errors.js';
 
 export type ErrorCategory =
   /** The connection failed or was never made. Counts against the breaker. */
@@ -79,7 +80,7 @@ export function classifyError(err: unknown): Classification {
   if (typeof err !== 'object' || err === null) return result('unknown', 'other');
 
   const own = (err as Record<symbol, unknown>)[OWN_BRAND];
-  if (typeof own === 'string') {
+  if (typeof own === 'string' && UNAVAILABLE_CODES.has(own)) {
     const type = field(err, 'errorType');
     const sent = field(err, 'sent');
     return result(
@@ -89,6 +90,7 @@ export function classifyError(err: unknown): Classification {
     );
   }
 
+  if (typeof own === 'string') return result('unknown', 'other');
   const name = String(field(err, 'name') ?? '');
   const message = String(field(err, 'message') ?? '');
   const code = field(err, 'code');

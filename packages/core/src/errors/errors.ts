@@ -18,7 +18,7 @@ export type ErrorCode =
   | 'ERR_POOL_TIMEOUT';
 
 /** Codes of the errors that mean "Redis could not serve this call"; a fallback may take over. */
-const UNAVAILABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'ERR_REDIS_UNAVAILABLE',
   'ERR_CIRCUIT_OPEN',
   'ERR_COMMAND_TIMEOUT',

@@ -27,9 +27,9 @@ export class RetryBudget {
     this.bucketStart = clock.now();
   }
 
-  /** Count one logical call. */
-  recordCall(): void {
-    this.rotate();
+  /** Count one logical call; `now` may be passed when the caller already read the clock. */
+  recordCall(now: number = this.clock.now()): void {
+    this.rotate(now);
     this.calls[this.index]! += 1;
   }
 
@@ -48,8 +48,7 @@ export class RetryBudget {
     return true;
   }
 
-  private rotate(): void {
-    const now = this.clock.now();
+  private rotate(now: number = this.clock.now()): void {
     let elapsed = now - this.bucketStart;
     if (elapsed < this.bucketMs) return;
     const steps = Math.min(BUCKETS, Math.floor(elapsed / this.bucketMs));

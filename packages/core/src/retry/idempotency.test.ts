@@ -129,3 +129,14 @@ describe('commandRetrySafety: unknown commands', () => {
     expect(safety(name, 'k')).toBe('unsafe');
   });
 });
+
+describe('commandRetrySafety: writes that only look idempotent', () => {
+  const defaults = new Set(DEFAULTS.retry.idempotentWrites);
+  it('GETDEL is unsafe: a repeat after a lost reply returns nil and the value is gone', () => {
+    expect(commandRetrySafety('getdel', ['k'], defaults)).toBe('unsafe');
+  });
+  it('EXPIRE with NX/XX/GT/LT is unsafe; plain EXPIRE stays safe', () => {
+    expect(commandRetrySafety('expire', ['k', 10, 'NX'], defaults)).toBe('unsafe');
+    expect(commandRetrySafety('expire', ['k', 10], defaults)).toBe('safe');
+  });
+});

@@ -6,6 +6,8 @@ import { exists, hasFlag } from '@ioredis/commands';
 
 export type RetrySafety = 'safe' | 'unsafe';
 
+const EXPIRE_FAMILY: ReadonlySet<string> = new Set(['expire', 'pexpire', 'expireat', 'pexpireat']);
+
 export function commandRetrySafety(
   name: string,
   args: readonly unknown[],
@@ -15,6 +17,8 @@ export function commandRetrySafety(
   if (hasFlag(name, 'readonly') && !hasFlag(name, 'write')) return 'safe';
   if (name === 'xadd') return xaddHasExplicitId(args) ? 'safe' : 'unsafe';
   if (name === 'set') return setIsIdempotent(args) ? 'safe' : 'unsafe';
+  // EXPIRE … NX|XX|GT|LT depends on the current TTL, so a repeat can answer differently.
+  if (EXPIRE_FAMILY.has(name) && args.length > 2) return 'unsafe';
   return idempotentWrites.has(name) ? 'safe' : 'unsafe';
 }
 
