@@ -1,0 +1,87 @@
+/**
+ * Structured logs for the decisions an operator acts on: breaker transitions and connection changes. Fields are
+ * bounded and safe: the client name, `address:port`, statuses and error types. Never an error message (a Redis
+ * reply can quote a key), a password, a key or a value.
+ */
+import type { BreakerTransition } from '../breaker/breaker.js';
+import type { Endpoint } from '../instrumentation.js';
+import { type Logger, safeLog } from '../logger.js';
+
+/** At most one error log per error type per window; the rest are counted and reported with the next one. */
+export const ERROR_LOG_WINDOW_MS = 10_000;
+
+interface ErrorWindow {
+  loggedAt: number;
+  suppressed: number;
+}
+
+/** A Node error code such as ECONNREFUSED: a fixed token, safe to log. */
+function errorCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
+}
+
+export function endpointAddress(endpoint: Endpoint): string {
+  return endpoint.port === undefined ? endpoint.address : `${endpoint.address}:${endpoint.port}`;
+}
+
+export class TelemetryLog {
+  private readonly errors = new Map<string, ErrorWindow>();
+  private lastStatus: string | undefined;
+  private readonly fields: { client: string; address: string };
+
+  constructor(
+    private readonly logger: Logger | undefined,
+    client: string,
+    endpoint: Endpoint,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.fields = { client, address: endpointAddress(endpoint) };
+  }
+
+  breakerTransition(t: BreakerTransition): void {
+    if (!this.logger) return;
+    const fields = { ...this.fields, node: t.node, from: t.from, to: t.to };
+    if (t.to === 'open') safeLog(this.logger, 'warn', fields, 'redis circuit breaker opened: calls fail fast');
+    else if (t.to === 'half_open') safeLog(this.logger, 'info', fields, 'redis circuit breaker half-open: probing');
+    else safeLog(this.logger, 'info', fields, 'redis circuit breaker closed');
+  }
+
+  /** Logs changes only: ioredis may report the same status more than once. */
+  connectionStatus(status: string): void {
+    if (!this.logger || status === this.lastStatus) return;
+    this.lastStatus = status;
+    const fields: Record<string, unknown> = { ...this.fields, status };
+    if (status === 'ready') {
+      // Errors hidden by the rate limit during an outage are accounted for when it ends.
+      const suppressed = this.drainSuppressed();
+      if (suppressed > 0) fields.suppressed_errors = suppressed;
+    }
+    safeLog(this.logger, 'info', fields, `redis connection ${status}`);
+  }
+
+  connectionError(type: string, err: unknown): void {
+    if (!this.logger) return;
+    const now = this.now();
+    const window = this.errors.get(type);
+    if (window && now - window.loggedAt < ERROR_LOG_WINDOW_MS) {
+      window.suppressed++;
+      return;
+    }
+    const fields: Record<string, unknown> = { ...this.fields, error_type: type };
+    const code = errorCode(err);
+    if (code) fields.code = code;
+    if (window && window.suppressed > 0) fields.suppressed = window.suppressed;
+    this.errors.set(type, { loggedAt: now, suppressed: 0 });
+    safeLog(this.logger, 'warn', fields, `redis connection error: ${type}`);
+  }
+
+  private drainSuppressed(): number {
+    let total = 0;
+    for (const w of this.errors.values()) {
+      total += w.suppressed;
+      w.suppressed = 0;
+    }
+    return total;
+  }
+}

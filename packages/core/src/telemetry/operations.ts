@@ -1,0 +1,70 @@
+/**
+ * Operation names as telemetry sees them: a bounded metric label, a span name and a span kind, resolved once per
+ * distinct operation. Anything that is neither a Redis command nor one of our logical operations collapses to
+ * `other`, so a caller passing arbitrary strings (or, by mistake, a key) can never grow a label set.
+ */
+import { exists } from '@ioredis/commands';
+
+/** The label every unknown operation collapses to. */
+export const OTHER_OPERATION = 'other';
+
+/** Batches: one Redis round trip, so traced like a command. */
+const BATCH_OPERATIONS = ['pipeline', 'multi'] as const;
+
+/** Fallback-level calls: they wrap Redis calls (and maybe a loader), so their spans are INTERNAL. */
+export const LOGICAL_OPERATIONS: readonly string[] = [
+  'cache.getOrLoad',
+  'cache.get',
+  'cache.set',
+  'cache.invalidate',
+  'session.get',
+  'session.set',
+  'session.touch',
+  'session.destroy',
+  'session.all',
+  'session.length',
+  'session.clear',
+  'queue.publish',
+  'queue.replay',
+  'pool.withConnection',
+];
+
+export interface OperationInfo {
+  /** Bounded metric label: lower-case command, `pipeline`, `multi`, a logical name, or `other`. */
+  readonly label: string;
+  /** `GET`, `PIPELINE`, `cache.getOrLoad`, `OTHER`. */
+  readonly spanName: string;
+  /** true for commands and batches (CLIENT spans with db attributes); false for logical operations (INTERNAL). */
+  readonly redis: boolean;
+}
+
+function info(label: string, redis: boolean): OperationInfo {
+  return Object.freeze({ label, spanName: redis ? label.toUpperCase() : label, redis });
+}
+
+const OTHER = info(OTHER_OPERATION, true);
+
+/** Only normalized names are cached: the cache is then bounded by the command list plus the logical names. */
+const known = new Map<string, OperationInfo>();
+for (const name of [...BATCH_OPERATIONS]) known.set(name, info(name, true));
+for (const name of LOGICAL_OPERATIONS) known.set(name, info(name, false));
+
+/** Resolve an operation name; O(1) for the normalized names the executor passes. */
+export function operationInfo(operation: string): OperationInfo {
+  const hit = known.get(operation);
+  if (hit) return hit;
+  if (typeof operation !== 'string' || operation.length === 0 || operation.length > 64) return OTHER;
+  const lower = operation.toLowerCase();
+  const normalized = known.get(lower);
+  if (normalized) return normalized;
+  if (!exists(lower)) return OTHER;
+  const resolved = info(lower, true);
+  // Cache under the lower-case name only; mixed-case spellings are resolved again rather than grow the map.
+  known.set(lower, resolved);
+  return resolved;
+}
+
+/** Logical names other packages add (e.g. a fallback module's own operation); call at load time only. */
+export function registerLogicalOperation(name: string): void {
+  if (/^[a-z][A-Za-z0-9_.]{0,63}$/.test(name) && !known.has(name)) known.set(name, info(name, false));
+}

@@ -1,0 +1,174 @@
+/**
+ * Spans through `@opentelemetry/api` only: one span per logical call, and a CLIENT child per physical attempt made
+ * after the fact (explicit start and end) only when an attempt failed or there was more than one. A call that
+ * succeeds on its only attempt therefore costs one span, with the semconv attributes on it.
+ *
+ * Times: the executor reports `performance.now()` milliseconds. Each call takes one wall-clock anchor, so the
+ * spans of a call line up exactly with each other even though `Date.now()` has only millisecond resolution.
+ */
+import {
+  type Attributes,
+  type Context,
+  context,
+  type HrTime,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import type { ErrorType } from '../errors/classify.js';
+import { isRedisResilienceError } from '../errors/errors.js';
+import type { Endpoint } from '../instrumentation.js';
+import type { Outcome } from './catalog.js';
+import type { OperationInfo } from './operations.js';
+import {
+  ATTR_ATTEMPT,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_RESPONSE_STATUS_CODE,
+  ATTR_ERROR_TYPE,
+  endpointAttributes,
+  redactedQueryText,
+  responseStatusCode,
+} from './semconv.js';
+
+export const TRACER_NAME = '@redis-resilience/core';
+
+export interface SpansConfig {
+  endpoint: Endpoint;
+  /** Record `db.query.text` with every argument replaced by `?`. */
+  dbQueryText: boolean;
+  /** Where tracers come from. @default the global provider of `@opentelemetry/api` */
+  tracerProvider?: TracerProvider;
+  /** Recorded as the tracer's version. */
+  version?: string;
+}
+
+/** A recording logical span and the wall-clock anchor of its call. */
+export interface CallSpan {
+  readonly span: Span;
+  /** `Date.now() - performance.now()` when the call started: add to a `performance.now()` time for epoch ms. */
+  readonly anchor: number;
+  /** The redacted query text when enabled, reused by the attempt spans. */
+  readonly queryText: string | undefined;
+}
+
+/** Epoch milliseconds (fractional) to HrTime, keeping the sub-millisecond part. */
+export function toHrTime(epochMs: number): HrTime {
+  const seconds = Math.floor(epochMs / 1000);
+  const nanos = Math.round((epochMs - seconds * 1000) * 1e6);
+  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
+}
+
+const SAMPLED = 1; // TraceFlags.SAMPLED
+
+export class Spans {
+  private readonly tracer: Tracer;
+  private readonly base: Attributes;
+  private readonly dbQueryText: boolean;
+  /** Start attributes per operation label; bounded because labels are. */
+  private readonly startAttributes = new Map<string, Attributes | undefined>();
+
+  constructor(config: SpansConfig) {
+    const provider = config.tracerProvider ?? trace.getTracerProvider();
+    this.tracer = provider.getTracer(TRACER_NAME, config.version);
+    this.base = endpointAttributes(config.endpoint);
+    this.dbQueryText = config.dbQueryText;
+  }
+
+  private attributesFor(op: OperationInfo): Attributes | undefined {
+    let attrs = this.startAttributes.get(op.label);
+    if (attrs === undefined && !this.startAttributes.has(op.label)) {
+      attrs = op.redis ? Object.freeze({ ...this.base, [ATTR_DB_OPERATION_NAME]: op.spanName }) : undefined;
+      this.startAttributes.set(op.label, attrs);
+    }
+    return attrs;
+  }
+
+  /**
+   * Start the logical span under the active context. Returns undefined when the span does not record (no provider
+   * registered, or sampled out), so the caller skips all further span work for this call.
+   */
+  start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
+    const anchor = Date.now() - performance.now();
+    const attributes = this.attributesFor(op);
+    const span = this.tracer.startSpan(op.spanName, {
+      kind: op.redis ? SpanKind.CLIENT : SpanKind.INTERNAL,
+      startTime: toHrTime(anchor + startedAt),
+      ...(attributes && { attributes }),
+    });
+    if (!span.isRecording()) return undefined;
+    // Only now, for a recording span: building the text is the one per-argument cost.
+    const queryText = this.dbQueryText && op.redis ? redactedQueryText(op, args) : undefined;
+    if (queryText !== undefined) span.setAttribute(ATTR_DB_QUERY_TEXT, queryText);
+    return { span, anchor, queryText };
+  }
+
+  /** A retroactive CLIENT span for one physical attempt, child of the logical span. */
+  attempt(
+    call: CallSpan,
+    op: OperationInfo,
+    attempt: number,
+    startedAt: number,
+    endedAt: number,
+    errorType: ErrorType | undefined,
+  ): void {
+    const attributes: Attributes = { ...this.attributesFor(op), [ATTR_ATTEMPT]: attempt };
+    if (call.queryText !== undefined) attributes[ATTR_DB_QUERY_TEXT] = call.queryText;
+    if (errorType !== undefined) {
+      attributes[ATTR_ERROR_TYPE] = errorType;
+      const code = responseStatusCode(errorType);
+      if (code !== undefined) attributes[ATTR_DB_RESPONSE_STATUS_CODE] = code;
+    }
+    const span = this.tracer.startSpan(
+      op.spanName,
+      { kind: SpanKind.CLIENT, startTime: toHrTime(call.anchor + startedAt), attributes },
+      trace.setSpan(context.active(), call.span),
+    );
+    if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end(toHrTime(call.anchor + endedAt));
+  }
+
+  event(call: CallSpan, name: string, attributes: Attributes): void {
+    call.span.addEvent(name, attributes, toHrTime(call.anchor + performance.now()));
+  }
+
+  /** End the logical span; error status and `error.type` unless the call succeeded or a fallback served it. */
+  end(call: CallSpan, outcome: Outcome, errorType: string | undefined, error: unknown, endedAt: number): void {
+    const { span } = call;
+    if (outcome !== 'success') {
+      span.setAttribute('redis_resilience.outcome', outcome);
+      if (outcome !== 'fallback') {
+        const type = errorType ?? (outcome === 'rejected' ? 'circuit_open' : '_OTHER');
+        span.setAttribute(ATTR_ERROR_TYPE, type);
+        const code = responseStatusCode(type as ErrorType);
+        if (code !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(error) });
+      }
+    }
+    span.end(toHrTime(call.anchor + endedAt));
+  }
+
+  /** Exemplar labels when the logical span is sampled, so a histogram bucket links to this trace. */
+  exemplar(call: CallSpan): { trace_id: string; span_id: string } | undefined {
+    const ctx = call.span.spanContext();
+    return ctx.traceFlags & SAMPLED ? { trace_id: ctx.traceId, span_id: ctx.spanId } : undefined;
+  }
+
+  /** The active context with this call's span in it, for `context.with`. */
+  contextOf(call: CallSpan): Context {
+    return trace.setSpan(context.active(), call.span);
+  }
+}
+
+/**
+ * Our own errors have messages built to carry no key or value; anything else (a Redis reply can quote arguments:
+ * "ERR unknown command 'x', with args beginning with: 'key'") is reduced to its class name.
+ */
+function statusMessage(error: unknown): string | undefined {
+  if (error === undefined || error === null) return undefined;
+  if (isRedisResilienceError(error)) return error.message;
+  return typeof error === 'object' ? String((error as { name?: unknown }).name ?? 'Error') : typeof error;
+}

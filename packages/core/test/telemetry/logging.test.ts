@@ -1,0 +1,147 @@
+import { type DiagLogger, DiagLogLevel, diag, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/logger.js';
+import { ERROR_LOG_WINDOW_MS } from '../../src/telemetry/index.js';
+import { at, harness } from './harness.js';
+
+interface Entry {
+  level: string;
+  obj: Record<string, unknown>;
+  msg: string | undefined;
+}
+
+function recordingLogger(): Logger & { entries: Entry[] } {
+  const entries: Entry[] = [];
+  const log = (level: string) => (obj: object, msg?: string) => {
+    entries.push({ level, obj: obj as Record<string, unknown>, msg });
+  };
+  return { entries, info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') };
+}
+
+function diagErrors(): string[] {
+  const seen: string[] = [];
+  const logger: DiagLogger = {
+    error: (m) => seen.push(m),
+    warn: () => {},
+    info: () => {},
+    debug: () => {},
+    verbose: () => {},
+  };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
+  return seen;
+}
+
+afterEach(() => diag.disable());
+
+describe('logs', () => {
+  it('breaker transitions: warn on open, info on half-open and close, with client, node, from and to', () => {
+    const logger = recordingLogger();
+    const h = harness({ logger });
+    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
+    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'open', to: 'half_open' });
+    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'half_open', to: 'closed' });
+    expect(logger.entries.map((e) => [e.level, e.obj])).toEqual([
+      ['warn', { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default', from: 'closed', to: 'open' }],
+      ['info', { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default', from: 'open', to: 'half_open' }],
+      ['info', { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default', from: 'half_open', to: 'closed' }],
+    ]);
+  });
+
+  it('connection statuses are logged once per change', () => {
+    const logger = recordingLogger();
+    const h = harness({ logger });
+    for (const s of ['connecting', 'connecting', 'ready', 'ready']) h.telemetry.instrumentation.connectionStatus(s);
+    expect(logger.entries.map((e) => [e.level, e.obj.status])).toEqual([
+      ['info', 'connecting'],
+      ['info', 'ready'],
+    ]);
+  });
+
+  it('connection errors: one warn per type per 10 s, the rest counted and reported', () => {
+    const logger = recordingLogger();
+    let now = 0;
+    const h = harness({ logger }, { now: () => now });
+    const i = h.telemetry.instrumentation;
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:6380'), { code: 'ECONNREFUSED' });
+    for (let n = 0; n < 50; n++) {
+      i.connectionError('refused', refused);
+      now += 100; // 50 errors over 5 s
+    }
+    i.connectionError('timeout', new Error('x'));
+    expect(logger.entries.map((e) => [e.obj.error_type, e.obj.code, e.obj.suppressed])).toEqual([
+      ['refused', 'ECONNREFUSED', undefined],
+      ['timeout', undefined, undefined],
+    ]);
+    now = ERROR_LOG_WINDOW_MS + 1;
+    i.connectionError('refused', refused);
+    expect(logger.entries.at(-1)?.obj).toMatchObject({ error_type: 'refused', suppressed: 49 });
+    expect(logger.entries.at(-1)?.level).toBe('warn');
+
+    // Suppressed errors left when the connection recovers are reported with the recovery.
+    i.connectionError('refused', refused);
+    i.connectionStatus('ready');
+    expect(logger.entries.at(-1)?.obj).toMatchObject({ status: 'ready', suppressed_errors: 1 });
+  });
+
+  it('never logs a password, key, value or error message', () => {
+    const logger = recordingLogger();
+    const h = harness({ logger, redis: 'redis://:s3cret-pass@10.1.2.3:6380/2' });
+    const i = h.telemetry.instrumentation;
+    i.connectionError('auth', Object.assign(new Error('WRONGPASS s3cret-pass user:42'), { code: 'WRONGPASS s3cret' }));
+    i.connectionStatus('reconnecting');
+    i.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
+    const call = i.startCall('set', ['user:42', 'card-4111']);
+    call.end('command_error', 1, new Error('ERR user:42'));
+    const text = JSON.stringify(logger.entries);
+    for (const secret of ['s3cret', 'user:42', 'card-4111', 'WRONGPASS']) expect(text).not.toContain(secret);
+    expect(text).toContain('10.1.2.3:6380');
+  });
+
+  it('a throwing logger never breaks a call or an event', () => {
+    const errors = diagErrors();
+    const throwing: Logger = {
+      info() {
+        throw new Error('logger down');
+      },
+      warn() {
+        throw new Error('logger down');
+      },
+      error() {
+        throw new Error('logger down');
+      },
+    };
+    const h = harness({ logger: throwing });
+    const i = h.telemetry.instrumentation;
+    expect(() => {
+      i.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
+      i.connectionStatus('reconnecting');
+      i.connectionError('refused', new Error('x'));
+      const call = i.startCall('get', []);
+      call.attemptEnd(1, at(0), at(1), undefined);
+      call.end('success', 1);
+    }).not.toThrow();
+    expect(h.spans()).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('a tracer that throws costs the call its span, never the call; the failure goes to diag', () => {
+    const errors = diagErrors();
+    const broken: TracerProvider = {
+      getTracer: () =>
+        ({
+          startSpan() {
+            throw new Error('tracer exploded');
+          },
+        }) as unknown as Tracer,
+    };
+    const h = harness({}, { tracerProvider: broken });
+    const call = h.telemetry.instrumentation.startCall('get', []);
+    expect(() => {
+      call.attemptEnd(1, at(0), at(1), undefined);
+      call.retry(1, 1, 'timeout');
+      call.end('success', 1);
+    }).not.toThrow();
+    expect(call.runInContext(() => 'ran')).toBe('ran');
+    expect(errors.some((e) => e.includes('startCall'))).toBe(true);
+  });
+});
