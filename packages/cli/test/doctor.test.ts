@@ -162,7 +162,7 @@ describe('doctor diagnoses faults', () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^PASS\s+tcp\s/m); // the kernel still accepts the connection
       expect(run.stdout).toMatch(/^FAIL\s+auth\s+timeout\n.*no reply within 300 ms/m);
-      expect(run.stdout).toMatch(/^SKIP\s+\d+ checks\s+ping … slowlog/m);
+      expect(run.stdout).toMatch(/^SKIP\s+ping … slowlog\s+skipped: auth failed \(10 checks\)$/m);
       // One 300 ms deadline, plus Node and tsx start-up: far below ioredis's default minute-long waits.
       expect(run.ms).toBeLessThan(5_000);
       const report = parseReport(await cli(['doctor', server.url, '--json', '--timeout', '300']));

@@ -23,22 +23,27 @@ const TEXT: Record<string, (p: Place, stage: Stage) => { detail: string; fix: st
     fix: 'start redis-server, or check the port and that redis binds to this interface (bind, protected-mode)',
   }),
   timeout: (p, stage) =>
-    stage === 'redis'
+    stage === 'tls'
       ? {
-          detail: `no reply within ${p.timeoutMs} ms although TCP connected: the server is paused, blocked by a slow command, overloaded, or the port expects TLS`,
-          fix: 'check the server process (SIGSTOP, swap, long Lua/KEYS), its SLOWLOG and LATENCY, or use rediss:// for a TLS port',
+          detail: `the TLS handshake got no answer within ${p.timeoutMs} ms: the port most likely speaks plain Redis`,
+          fix: 'use redis:// for a plain port (or the server tls-port for rediss://)',
         }
-      : {
-          detail: `no answer within ${p.timeoutMs} ms: packets to ${p.host}:${p.port} are dropped or the host is down`,
-          fix: 'check firewalls and security groups, routes, and that the host is up; raise --timeout only for slow links',
-        },
+      : stage === 'redis'
+        ? {
+            detail: `no reply within ${p.timeoutMs} ms although TCP connected: the server is paused, blocked by a slow command, overloaded, or the port expects TLS`,
+            fix: 'check the server process (SIGSTOP, swap, long Lua/KEYS), its SLOWLOG and LATENCY, or use rediss:// for a TLS port',
+          }
+        : {
+            detail: `no answer within ${p.timeoutMs} ms: packets to ${p.host}:${p.port} are dropped or the host is down`,
+            fix: 'check firewalls and security groups, routes, and that the host is up; raise --timeout only for slow links',
+          },
   reset: (p) => ({
     detail: `connection reset by ${p.host}:${p.port} (ECONNRESET): a proxy or load balancer without a healthy backend, or a TLS-only port`,
     fix: 'check the proxy or load balancer in front of Redis, and whether the port expects TLS (rediss://)',
   }),
   closed: (p) => ({
-    detail: `${p.host}:${p.port} closed the connection: maxclients reached, a proxy without backend, or not a Redis port`,
-    fix: 'check connected_clients against maxclients on the server, and that the port is Redis',
+    detail: `${p.host}:${p.port} closed the connection: maxclients reached, a TLS-only port, a proxy without backend, or not Redis`,
+    fix: 'use rediss:// for a TLS port; check connected_clients against maxclients, and that the port is Redis',
   }),
   auth: () => ({
     detail: 'authentication failed (WRONGPASS / NOAUTH): the password or ACL user is wrong, or one is required',

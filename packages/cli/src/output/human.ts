@@ -24,9 +24,9 @@ export function renderHuman(report: Report, targetText: string, color: boolean):
   const lines = [`redis-resilience doctor: ${targetText}`, ''];
   for (const group of collapseSkips(report.checks)) {
     if (Array.isArray(group)) {
-      const ids = `${group[0]!.id} … ${group[group.length - 1]!.id}`;
-      lines.push(`${paint(LABEL.skip.style, LABEL.skip.text)}  ${`${group.length} checks`.padEnd(width)}  ${ids}`);
-      lines.push(`${' '.repeat(6 + width + 2)}${paint('gray', group[0]!.detail ?? '')}`);
+      const ids = `${group[0]!.id} … ${group[group.length - 1]!.id}`.padEnd(width);
+      const why = paint('gray', `${group[0]!.detail ?? ''} (${group.length} checks)`);
+      lines.push(`${paint(LABEL.skip.style, LABEL.skip.text)}  ${ids}  ${why}`);
     } else {
       lines.push(...renderCheck(group, width, paint));
     }
