@@ -1,0 +1,72 @@
+/** The rules file: required alerts, labels and annotations, counter handling, thresholds shared with the dashboard. */
+import { describe, expect, it } from 'vitest';
+import { ALERT_THRESHOLDS } from '../src/thresholds.js';
+import {
+  alertRules,
+  parsePromQL,
+  RULES_FILE,
+  RUNBOOK_URL_PREFIX,
+  readYaml,
+  recordedLevelLabels,
+  recordingRules,
+} from './helpers.js';
+
+const SEVERITIES = ['critical', 'warning', 'info'];
+
+describe('alert rules', () => {
+  it('has the alerts the design asks for', () => {
+    expect(alertRules().map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'RedisCircuitBreakerOpen',
+        'RedisHighFailureRatio',
+        'RedisRetryStorm',
+        'RedisFallbackRateHigh',
+        'RedisOfflineQueueGrowing',
+        'RedisQueueSpoolGrowing',
+        'RedisPoolSaturated',
+        'RedisLatencyP99High',
+        'RedisReconnectFlapping',
+        'RedisQueueDeadLetters',
+      ]),
+    );
+    const names = alertRules().map((r) => r.alert);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it.each(alertRules().map((r) => [r.alert, r] as const))(
+    '%s has severity, summary, description, runbook_url',
+    (_a, r) => {
+      expect(SEVERITIES).toContain(r.labels?.severity);
+      expect(r.annotations?.summary).toBeTruthy();
+      expect(r.annotations?.description).toBeTruthy();
+      expect(r.annotations?.runbook_url).toBe(`${RUNBOOK_URL_PREFIX}docs/runbooks/${r.alert}.md`);
+    },
+  );
+
+  it('separates recording rules from alerts and keeps the labels each recording rule names', () => {
+    const groups = readYaml<{ groups: { name: string; rules: { record?: string; alert?: string }[] }[] }>(
+      RULES_FILE,
+    ).groups;
+    for (const g of groups) {
+      const kinds = new Set(g.rules.map((r) => (r.record ? 'record' : 'alert')));
+      expect(kinds.size, `group ${g.name} mixes recording and alerting rules`).toBe(1);
+    }
+    for (const r of recordingRules()) {
+      const grouping = new Set(parsePromQL(r.expr).groupingLabels.filter((l) => l !== 'le'));
+      if (grouping.size > 0) expect([...grouping].sort(), r.record).toEqual(recordedLevelLabels(r.record).sort());
+    }
+  });
+
+  it('reads counters through rate() or increase(), never raw', () => {
+    for (const r of [...alertRules(), ...recordingRules()]) {
+      // A bare `…_total >` compares a counter's lifetime value: it never resolves after the first event.
+      expect(r.expr, r.alert ?? r.record).not.toMatch(/_total(\{[^}]*\})?\s*[<>=!]/);
+    }
+  });
+
+  it.each(Object.entries(ALERT_THRESHOLDS))('%s compares against the threshold the dashboard draws', (alert, value) => {
+    const rule = alertRules().find((r) => r.alert === alert);
+    expect(rule, alert).toBeDefined();
+    expect(rule?.expr).toMatch(new RegExp(`>\\s*${String(value).replace('.', '\\.')}(\\s|$)`));
+  });
+});
