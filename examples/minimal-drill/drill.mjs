@@ -82,7 +82,10 @@ console.log('\nRestarting Redis...');
 redis = await startRedis();
 const t0 = performance.now();
 while ((await rr.health()).status !== 'ok') await sleep(20);
-console.log(`redis-resilience: healthy again ${ms(performance.now() - t0)} after restart; GET ->`, await rr.client.get('greeting'));
+console.log(
+  `redis-resilience: healthy again ${ms(performance.now() - t0)} after restart; GET ->`,
+  await rr.client.get('greeting'),
+);
 console.log('(the restarted server has no data, so the value is null; the call itself succeeds)');
 
 naive.disconnect();

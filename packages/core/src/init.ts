@@ -3,9 +3,10 @@
  * telemetry, and returns the guarded client with health, metrics and close.
  */
 import { Breaker } from './breaker/breaker.js';
-import { Connection, createRedis } from './client/connection.js';
+import { createClients } from './client/connection.js';
 import { Executor } from './client/executor.js';
 import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
+import { ConnectionPool, type ConnectionSource, PinnedSource } from './client/pool.js';
 import { type Clock, systemClock } from './clock.js';
 import { classifyError, isFailure } from './errors/classify.js';
 import { type HealthReport, healthReport } from './health.js';
@@ -21,6 +22,12 @@ export interface RedisResilience {
   health(): Promise<HealthReport>;
   /** Prometheus exposition text of this instance's registry. */
   metrics(): Promise<string>;
+  /**
+   * Lease a connection exclusively for blocking commands, WATCH/MULTI or pub/sub. `conn` is a guarded client
+   * pinned to that connection (`conn.raw` is the ioredis client). Waits at most `pool.acquireTimeoutMs`, then
+   * rejects with PoolTimeoutError. A pool of one lends a dedicated connection, so shared traffic never stalls.
+   */
+  withConnection<T>(fn: (conn: ResilientClient) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
   /** Flush telemetry, disconnect, stop timers. Idempotent. */
   close(): Promise<void>;
   /** The options in force after defaults. */
@@ -39,8 +46,14 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const clock = internals.clock ?? systemClock;
   const instrumentation = internals.instrumentation ?? noopInstrumentation;
   const connectionConfig = { ...opts.timeouts, ...opts.queue };
-  const { client: redis, owned } = createRedis(opts.redis, connectionConfig);
-  const connection = new Connection(redis, owned, connectionConfig, instrumentation, clock);
+  const pool = new ConnectionPool(
+    createClients(opts.redis, connectionConfig, opts.pool.size),
+    connectionConfig,
+    instrumentation,
+    clock,
+    opts.clientName,
+  );
+  const redis = pool.primary.client;
 
   const breaker = new Breaker('default', opts.breaker, {
     probe: () => probe(),
@@ -51,20 +64,61 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     },
   });
   const budget = opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined;
-  const executor = new Executor(opts, {
-    connection,
-    breakerFor: () => breaker,
-    budget,
-    instrumentation,
-    clock,
-    ...(internals.random && { random: internals.random }),
-  });
-  const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites: opts.retry.idempotentWrites });
+  const executorFor = (connections: ConnectionSource) =>
+    new Executor(opts, {
+      connections,
+      breakerFor: () => breaker,
+      budget,
+      instrumentation,
+      clock,
+      ...(internals.random && { random: internals.random }),
+    });
+  const executor = executorFor(pool);
+  const idempotentWrites = opts.retry.idempotentWrites;
+  const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
 
   /** The half-open probe: one PING with the connect and reply bounds, no retries, outside the breaker. */
   async function probe(): Promise<unknown> {
-    if (!connection.ready) await connection.waitReady('ping', opts.timeouts.connectMs);
-    return await withTimeout(redis.ping(), opts.timeouts.commandMs, clock);
+    let conn = pool.pick();
+    if (!conn) {
+      await pool.waitReady('ping', opts.timeouts.connectMs);
+      conn = pool.pick() ?? pool.primary;
+    }
+    return await withTimeout(conn.client.ping(), opts.timeouts.commandMs, clock);
+  }
+
+  async function withConnection<T>(fn: (conn: ResilientClient) => Promise<T>, o: { timeoutMs?: number } = {}) {
+    const timeoutMs = o.timeoutMs ?? opts.pool.acquireTimeoutMs;
+    const waitStart = clock.now();
+    // A pool of one keeps its connection for shared traffic and lends a connection made for this lease.
+    const lender = pool.lendsDedicated
+      ? new ConnectionPool(
+          createClients(redis, connectionConfig, 2).slice(1),
+          connectionConfig,
+          instrumentation,
+          clock,
+          `${opts.clientName}:lease`,
+        )
+      : pool;
+    try {
+      const conn = lender === pool ? await pool.acquire(timeoutMs) : lender.primary;
+      if (!conn.ready) await lender.waitReady('withConnection', timeoutMs - (clock.now() - waitStart), conn);
+      const useStart = clock.now();
+      instrumentation.poolWait(opts.clientName, (useStart - waitStart) / 1000);
+      const pinned = createGuardedClient({
+        executor: executorFor(new PinnedSource(lender, conn)),
+        redis: () => conn.client,
+        idempotentWrites,
+      });
+      try {
+        return await fn(pinned);
+      } finally {
+        instrumentation.poolUse(opts.clientName, (clock.now() - useStart) / 1000);
+        if (lender === pool) pool.release(conn);
+      }
+    } finally {
+      if (lender !== pool) await lender.close();
+    }
   }
 
   let closing: Promise<void> | undefined;
@@ -74,21 +128,22 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     async health() {
       return healthReport({
         closed: closing !== undefined,
-        connectionStatus: connection.status,
-        lastErrorType: connection.lastConnectionErrorType,
+        connectionStatus: pool.status,
+        lastErrorType: pool.lastConnectionErrorType,
         breakers: [breaker],
-        offlineLength: connection.offlineLength,
+        offlineLength: pool.offlineLength,
         maxOffline: opts.queue.maxOffline,
       });
     },
     async metrics() {
       return '';
     },
+    withConnection,
     close() {
       closing ??= (async () => {
         executor.close();
         breaker.shutdown();
-        await connection.close();
+        await pool.close();
       })();
       return closing;
     },

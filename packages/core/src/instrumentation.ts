@@ -19,7 +19,14 @@ export interface CallTracker {
    * One physical attempt ended. `startedAt`/`endedAt` are `performance.now()` milliseconds. `errorType` is
    * undefined on success. Called for every attempt, the only one included.
    */
-  attemptEnd(attempt: number, startedAt: number, endedAt: number, errorType: ErrorType | undefined): void;
+  attemptEnd(
+    attempt: number,
+    startedAt: number,
+    endedAt: number,
+    errorType: ErrorType | undefined,
+    /** ms this attempt waited for a connection (offline queue or lease), when it waited. */
+    waitMs?: number,
+  ): void;
   /** A retry was scheduled after `attempt` failed with `errorType`, to run after `delayMs`. */
   retry(attempt: number, delayMs: number, errorType: ErrorType): void;
   /** The breaker rejected the call without an attempt. */
@@ -51,6 +58,18 @@ export interface Instrumentation {
   queueReplayed(stream: string, count: number): void;
   /** Spooled messages given up on and moved to the dead-letter stream (`queue_dead_lettered_total`). */
   queueDeadLettered(stream: string, count: number): void;
+  /** A pool exists; its gauges (`db_client_connection_count|max|pending_requests`) are read from `stats` at scrape. */
+  registerPool(pool: string, stats: () => { max: number; used: number; idle: number; pending: number }): void;
+  /** A pool connection became ready, `seconds` after it started connecting. */
+  poolConnectionCreated(pool: string, seconds: number): void;
+  /** A lease waited this long for a connection. */
+  poolWait(pool: string, seconds: number): void;
+  /** A lease held its connection this long. */
+  poolUse(pool: string, seconds: number): void;
+  /** A lease gave up waiting. */
+  poolTimeout(pool: string): void;
+  /** Sentinel moved the master: the client now talks to a different server. */
+  failover(from: string, to: string): void;
 }
 
 const noopTracker: CallTracker = {
@@ -75,4 +94,10 @@ export const noopInstrumentation: Instrumentation = {
   queueSpooled() {},
   queueReplayed() {},
   queueDeadLettered() {},
+  registerPool() {},
+  poolConnectionCreated() {},
+  poolWait() {},
+  poolUse() {},
+  poolTimeout() {},
+  failover() {},
 };

@@ -376,7 +376,7 @@ const SECTIONS = ['retry', 'breaker', 'timeouts', 'queue', 'pool', 'metrics', 't
 function withoutUndefined(input: ResilienceOptions): ResilienceOptions {
   const strip = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  const out: Record<string, unknown> = strip(input);
+  const out = strip(input) as Record<string, unknown>;
   for (const key of SECTIONS) {
     const section = out[key];
     if (typeof section === 'object' && section !== null) out[key] = strip(section);

@@ -44,6 +44,12 @@ export function recordingInstrumentation() {
     queueSpooled() {},
     queueReplayed() {},
     queueDeadLettered() {},
+    registerPool() {},
+    poolConnectionCreated() {},
+    poolWait() {},
+    poolUse() {},
+    poolTimeout() {},
+    failover() {},
   };
   return { instrumentation, calls, transitions, statuses, connectionErrors };
 }

@@ -110,9 +110,12 @@ describe('outage', () => {
         timeoutMs: 30_000,
       });
       await server.restart();
-      const reconnected = await waitFor(async () => ((await rr.health()).connection.status === 'ready' ? Date.now() : 0), {
-        timeoutMs: 10_000,
-      });
+      const reconnected = await waitFor(
+        async () => ((await rr.health()).connection.status === 'ready' ? Date.now() : 0),
+        {
+          timeoutMs: 10_000,
+        },
+      );
       // From the reconnect on, at most one reset period and one probe (connect + PING bounds) pass before closing.
       const closedAt = await waitFor(async () => ((await rr.health()).breaker.state === 'closed' ? Date.now() : 0), {
         timeoutMs: resetTimeoutMs + 500 + 1000 + 1000,

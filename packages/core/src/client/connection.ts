@@ -1,12 +1,10 @@
 /**
- * Owns the ioredis connection: builds it with settings that keep ioredis's own retries and queue out of the way,
- * tracks its status, and holds the bounded offline queue: commands wait here (never in ioredis) for a ready
- * connection, so a command that gives up waiting is provably never sent.
+ * Builds ioredis clients with settings that keep ioredis's own retries and queue out of the way, and wraps each
+ * in a Connection that tracks its status and catches silent peers.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { classifyError, connectionErrorType, type ErrorType } from '../errors/classify.js';
-import { OfflineQueueFullError, RedisUnavailableError } from '../errors/errors.js';
 import type { Endpoint, Instrumentation } from '../instrumentation.js';
 
 export type RedisClient = Redis | Cluster;
@@ -16,13 +14,6 @@ export interface ConnectionConfig {
   commandMs: number;
   maxOffline: number;
   maxWaitMs: number;
-}
-
-interface Waiter {
-  resolve(): void;
-  reject(err: unknown): void;
-  operation: string;
-  timer: unknown;
 }
 
 /** ioredis settings under our policies: no offline queue, no per-request reconnect retries, no silent resend. */
@@ -36,22 +27,29 @@ export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): Re
     autoResendUnfulfilledCommands: false,
     // Keep reconnecting forever, with capped, jittered backoff, so the client recovers on its own.
     retryStrategy: (times: number) => Math.min(2000, 50 * 2 ** Math.min(times, 6)) * (0.5 + Math.random() / 2),
+    // After a Sentinel failover the old master answers READONLY: reconnect (ioredis asks Sentinel anew), then retry.
+    reconnectOnError: (err: Error) => (classifyError(err).type === 'readonly' ? 2 : false),
   };
 }
 
-export function createRedis(
+/**
+ * The clients behind a pool of `size`: built from a URL or options, or the user's instance (which we never close)
+ * plus duplicates of it. A Cluster pools per node itself, so it is used alone.
+ */
+export function createClients(
   redis: string | RedisOptions | RedisClient,
-  config: ConnectionConfig,
-): {
-  client: RedisClient;
-  owned: boolean;
-} {
-  if (redis instanceof Redis || redis instanceof Cluster || isRedisLike(redis)) {
-    return { client: redis as RedisClient, owned: false };
+  config: Pick<ConnectionConfig, 'connectMs'>,
+  size: number,
+): { client: RedisClient; owned: boolean }[] {
+  if (redis instanceof Cluster) return [{ client: redis, owned: false }];
+  if (redis instanceof Redis || isRedisLike(redis)) {
+    const mine = redis as Redis;
+    const extra = Array.from({ length: size - 1 }, () => ({ client: mine.duplicate(), owned: true }));
+    return [{ client: mine, owned: false }, ...extra];
   }
   const defaults = ioredisDefaults(config);
-  if (typeof redis === 'string') return { client: new Redis(redis, defaults), owned: true };
-  return { client: new Redis({ ...defaults, ...redis }), owned: true };
+  const make = () => (typeof redis === 'string' ? new Redis(redis, defaults) : new Redis({ ...defaults, ...redis }));
+  return Array.from({ length: size }, () => ({ client: make(), owned: true }));
 }
 
 function isRedisLike(v: unknown): boolean {
@@ -76,23 +74,31 @@ export function endpointOf(client: RedisClient): Endpoint {
   return { address: o.path ?? o.host ?? '127.0.0.1', port: o.path ? undefined : (o.port ?? 6379), db: o.db ?? 0 };
 }
 
+/**
+ * One ioredis client: its status, its connection errors, and the watchdogs that catch a peer that stopped
+ * answering. Commands wait for a ready connection in the pool, never inside ioredis.
+ */
 export class Connection {
   readonly endpoint: Endpoint;
-  private readonly waiters: Waiter[] = [];
-  private waitersHead = 0;
+  /** Commands sent on this connection and not yet settled. */
+  inflight = 0;
+  /** Held exclusively by `withConnection`. */
+  leased = false;
   private lastErrorType: ErrorType | undefined;
   private lastError: unknown;
   private handshakeTimer: unknown;
+  private connectStartedAt: number | undefined;
   private pingInFlight = false;
   private closed = false;
   private readonly listeners: Array<[string, (...a: unknown[]) => void]> = [];
 
   constructor(
     readonly client: RedisClient,
-    private readonly owned: boolean,
-    private readonly config: ConnectionConfig,
+    readonly owned: boolean,
+    private readonly config: Pick<ConnectionConfig, 'connectMs'>,
     private readonly instr: Instrumentation,
     private readonly clock: Clock,
+    private readonly events: { ready(c: Connection, connectMs: number | undefined): void; end(c: Connection): void },
   ) {
     this.endpoint = endpointOf(client);
     const statuses = ['wait', 'connecting', 'connect', 'ready', 'close', 'reconnecting', 'end'];
@@ -100,6 +106,7 @@ export class Connection {
     // Listening to 'error' also stops ioredis printing "[ioredis] Unhandled error event".
     this.listen('error', (err) => this.onError(err));
     instr.connectionStatus(client.status);
+    if (client.status === 'connecting') this.connectStartedAt = clock.now();
     if (client.status === 'connect') this.armHandshakeWatchdog();
   }
 
@@ -111,37 +118,18 @@ export class Connection {
     return this.client.status === 'ready';
   }
 
-  get offlineLength(): number {
-    return this.waiters.length - this.waitersHead;
-  }
-
-  /** Last connection error type, to explain why a command could not be sent. */
+  /** Last connection error, to explain why a command could not be sent. */
   get lastConnectionErrorType(): ErrorType | undefined {
     return this.lastErrorType;
   }
 
-  /**
-   * Wait, bounded, for a ready connection. Rejects with OfflineQueueFullError when too many wait already, or with
-   * a RedisUnavailableError (sent: false) after `waitMs`; either way the command was never handed to ioredis.
-   */
-  waitReady(operation: string, waitMs: number): Promise<void> {
-    if (this.closed) return Promise.reject(this.notSent(operation, 0, 'closed'));
-    if (this.offlineLength >= this.config.maxOffline) {
-      return Promise.reject(new OfflineQueueFullError(operation, this.config.maxOffline, this.lastError));
-    }
+  get lastConnectionError(): unknown {
+    return this.lastError;
+  }
+
+  /** Start connecting a lazily created client. */
+  connect(): void {
     if (this.client.status === 'wait' && this.owned) this.client.connect().catch(() => {});
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, operation, timer: undefined };
-      waiter.timer = this.clock.setTimeout(
-        () => {
-          this.removeWaiter(waiter);
-          reject(this.notSent(operation, waitMs));
-        },
-        Math.max(0, waitMs),
-      );
-      this.waiters.push(waiter);
-      this.instr.offlineQueueLength(this.offlineLength);
-    });
   }
 
   /** A sent command timed out: check the connection is alive, and drop it if PING cannot get through either. */
@@ -167,9 +155,10 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.clock.clearTimeout(this.handshakeTimer);
-    this.rejectWaiters((op) => this.notSent(op, 0, 'closed'));
     for (const [event, fn] of this.listeners) this.client.removeListener(event, fn);
     if (this.owned) {
+      // Swallow the 'error' a closing socket may still emit once our listener is gone.
+      this.client.on('error', () => {});
       try {
         await Promise.race([this.client.quit(), new Promise((r) => setTimeout(r, 500).unref())]);
       } catch {
@@ -187,14 +176,17 @@ export class Connection {
   private onStatus(status: string): void {
     this.instr.connectionStatus(status);
     if (status === 'reconnecting') this.instr.reconnecting();
+    if (status === 'connecting') this.connectStartedAt = this.clock.now();
     if (status === 'connect') this.armHandshakeWatchdog();
     else this.clock.clearTimeout(this.handshakeTimer);
     if (status === 'ready') {
       this.lastErrorType = undefined;
       this.lastError = undefined;
-      this.releaseWaiters();
+      const started = this.connectStartedAt;
+      this.connectStartedAt = undefined;
+      this.events.ready(this, started === undefined ? undefined : this.clock.now() - started);
     }
-    if (status === 'end' && !this.closed) this.rejectWaiters((op) => this.notSent(op, 0, 'closed'));
+    if (status === 'end' && !this.closed) this.events.end(this);
   }
 
   private onError(err: unknown): void {
@@ -218,57 +210,6 @@ export class Connection {
         stream.destroy(timeoutError('handshake not answered'));
       }
     }, this.config.connectMs);
-  }
-
-  private releaseWaiters(): void {
-    const waiters = this.waiters.splice(this.waitersHead);
-    this.waiters.length = 0;
-    this.waitersHead = 0;
-    for (const w of waiters) {
-      this.clock.clearTimeout(w.timer);
-      w.resolve();
-    }
-    this.instr.offlineQueueLength(0);
-  }
-
-  private rejectWaiters(error: (operation: string) => unknown): void {
-    const waiters = this.waiters.splice(this.waitersHead);
-    this.waiters.length = 0;
-    this.waitersHead = 0;
-    for (const w of waiters) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(error(w.operation));
-    }
-    this.instr.offlineQueueLength(0);
-  }
-
-  private removeWaiter(w: Waiter): void {
-    const i = this.waiters.indexOf(w, this.waitersHead);
-    if (i === -1) return;
-    // Waiters time out in FIFO order under one maxWaitMs, so this is almost always the head: O(1).
-    if (i === this.waitersHead) {
-      this.waiters[i] = undefined as unknown as Waiter;
-      this.waitersHead++;
-      if (this.waitersHead > 1024 && this.waitersHead * 2 > this.waiters.length) {
-        this.waiters.splice(0, this.waitersHead);
-        this.waitersHead = 0;
-      }
-    } else {
-      this.waiters.splice(i, 1);
-    }
-    this.instr.offlineQueueLength(this.offlineLength);
-  }
-
-  private notSent(operation: string, waitMs: number, forced?: ErrorType): RedisUnavailableError {
-    const type: ErrorType = forced ?? this.lastErrorType ?? 'timeout';
-    const why = forced === 'closed' ? 'the client is closing' : `no connection within ${waitMs} ms`;
-    return new RedisUnavailableError(`${operation.toUpperCase()} not sent: ${why} (${type})`, {
-      operation,
-      errorType: type,
-      attempts: 1,
-      sent: false,
-      cause: this.lastError,
-    });
   }
 }
 

@@ -19,7 +19,8 @@ import type { CallTracker, Instrumentation } from '../instrumentation.js';
 import type { ResolvedOptions } from '../options.js';
 import { backoffDelay } from '../retry/backoff.js';
 import type { RetryBudget } from '../retry/budget.js';
-import type { Connection } from './connection.js';
+import type { Connection, RedisClient } from './connection.js';
+import type { ConnectionSource } from './pool.js';
 import { TimeoutQueue } from './timeout-queue.js';
 
 export interface CallSpec<T> {
@@ -30,12 +31,12 @@ export interface CallSpec<T> {
   isRetrySafe: () => boolean;
   /** For blocking commands: how long the server may block (ms); 0 = forever, so no reply timeout applies. */
   blockMs?: number | undefined;
-  /** Hands the command to ioredis. Called only when the connection is ready. */
-  send: () => Promise<T>;
+  /** Hands the command to ioredis on a ready connection. */
+  send: (redis: RedisClient) => Promise<T>;
 }
 
 export interface ExecutorDeps {
-  connection: Connection;
+  connections: ConnectionSource;
   /** Picks the breaker guarding this call (one per cluster node, or the only one). */
   breakerFor: (spec: CallSpec<unknown>) => Breaker;
   budget: RetryBudget | undefined;
@@ -155,19 +156,22 @@ export class Executor {
 
   /** One physical attempt: bounded wait for a connection, then send with a reply timeout. */
   private attempt<T>(spec: CallSpec<T>, deadline: number, now = this.deps.clock.now()): Promise<T> {
-    const { connection, clock } = this.deps;
-    if (!connection.ready) {
+    const { connections, clock } = this.deps;
+    const connection = connections.pick();
+    if (!connection) {
       const wait = Math.min(this.maxWaitMs, deadline - now);
-      return connection.waitReady(spec.operation, wait).then(() => this.attempt(spec, deadline));
+      return connections.waitReady(spec.operation, wait).then(() => this.attempt(spec, deadline));
     }
-    const promise = spec.send();
-    if (spec.blockMs === 0) return promise;
+    connection.inflight++;
+    const promise = spec.send(connection.client);
+    if (spec.blockMs === 0) return settle(promise, connection);
     const timeoutMs = Math.max(1, Math.min(this.commandMs + (spec.blockMs ?? 0), deadline - now));
     return new Promise<T>((resolve, reject) => {
       const onTimeout = () => {
         // The reply may still arrive later; it is dropped, and its rejection must not go unhandled.
         promise.catch(noop);
-        connection.suspectStale();
+        connection.inflight--;
+        connections.suspectStale(connection);
         reject(new CommandTimeoutError(spec.operation, Math.round(timeoutMs)));
       };
       const at = now + timeoutMs;
@@ -176,22 +180,30 @@ export class Executor {
         const entry = this.timeouts.add(at, onTimeout);
         promise.then(
           (v) => {
+            if (entry.onTimeout) connection.inflight--;
             this.timeouts.cancel(entry);
             resolve(v);
           },
           (e) => {
+            if (entry.onTimeout) connection.inflight--;
             this.timeouts.cancel(entry);
             reject(e);
           },
         );
       } else {
-        const timer = clock.setTimeout(onTimeout, timeoutMs);
+        let pending = true;
+        const timer = clock.setTimeout(() => {
+          pending = false;
+          onTimeout();
+        }, timeoutMs);
         promise.then(
           (v) => {
+            if (pending) connection.inflight--;
             clock.clearTimeout(timer);
             resolve(v);
           },
           (e) => {
+            if (pending) connection.inflight--;
             clock.clearTimeout(timer);
             reject(e);
           },
@@ -199,6 +211,20 @@ export class Executor {
       }
     });
   }
+}
+
+/** No reply timeout (a command that may block forever): only keep the in-flight count right. */
+function settle<T>(promise: Promise<T>, connection: Connection): Promise<T> {
+  return promise.then(
+    (v) => {
+      connection.inflight--;
+      return v;
+    },
+    (e: unknown) => {
+      connection.inflight--;
+      throw e;
+    },
+  );
 }
 
 function toUnavailable(operation: string, err: unknown, c: Classification): RedisUnavailableError {

@@ -25,6 +25,7 @@ export type ResilientClient = RedisCommander<{ type: 'default' }> & {
 
 export interface GuardedCore {
   executor: Executor;
+  /** The client reported as `status` and `raw` (the pool's first connection). */
   redis: () => Redis | Cluster;
   idempotentWrites: ReadonlySet<string>;
 }
@@ -80,8 +81,8 @@ function runCommand(
     args,
     isRetrySafe: () => commandRetrySafety(name, args, core.idempotentWrites) === 'safe',
     blockMs: blocking ? blockingTimeoutMs(name, args) : undefined,
-    send: () => {
-      const redis = core.redis() as unknown as Record<string, AnyFn>;
+    send: (client) => {
+      const redis = client as unknown as Record<string, AnyFn>;
       return (via ? redis[via]!.call(redis, name, ...args) : redis[method]!.apply(redis, args)) as Promise<unknown>;
     },
   });
@@ -154,8 +155,7 @@ class Batch {
         const b = blockingTimeoutMs(n, a);
         return b === undefined ? max : max === 0 || b === 0 ? 0 : Math.max(max ?? 0, b);
       }, undefined),
-      send: () => {
-        const redis = core.redis();
+      send: (redis) => {
         const chain = (kind === 'multi' ? redis.multi() : redis.pipeline()) as unknown as Record<string, AnyFn>;
         for (const [, method, args] of entries) {
           if (typeof chain[method] === 'function') chain[method]!(...args);

@@ -63,7 +63,9 @@ export class TimeoutQueue {
     this.timerAt = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     while (this.head && (this.head.onTimeout === undefined || this.head.at <= now)) {
-      const fn = this.head.onTimeout;
+      const entry = this.head;
+      const fn = entry.onTimeout;
+      entry.onTimeout = undefined;
       this.shift();
       fn?.();
     }

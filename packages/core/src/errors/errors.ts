@@ -132,6 +132,24 @@ export class ClientClosedError extends RedisUnavailableError {
   }
 }
 
+/** `withConnection` could not get a connection in time. */
+export class PoolTimeoutError extends RedisUnavailableError {
+  readonly pool: string;
+  readonly timeoutMs: number;
+
+  constructor(pool: string, timeoutMs: number, reason?: string) {
+    super(
+      reason
+        ? `withConnection rejected: ${reason}`
+        : `withConnection timed out after ${timeoutMs} ms waiting for a free pool connection`,
+      { operation: 'withConnection', errorType: 'timeout', attempts: 0, sent: false },
+      'ERR_POOL_TIMEOUT',
+    );
+    this.pool = pool;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 export class InvalidOptionsError extends RedisResilienceError {
   /** Dotted path of the first bad option, e.g. `retry.maxAttempts`. */
   readonly field: string;
@@ -157,4 +175,5 @@ export const isOfflineQueueFullError = (e: unknown): e is OfflineQueueFullError 
   brandOf(e) === 'ERR_OFFLINE_QUEUE_FULL';
 export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError =>
   brandOf(e) === 'ERR_RETRIES_EXHAUSTED';
+export const isPoolTimeoutError = (e: unknown): e is PoolTimeoutError => brandOf(e) === 'ERR_POOL_TIMEOUT';
 export const isInvalidOptionsError = (e: unknown): e is InvalidOptionsError => brandOf(e) === 'ERR_INVALID_OPTIONS';

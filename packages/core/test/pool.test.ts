@@ -1,0 +1,119 @@
+/** The connection pool: spreading, exclusive leases with a bounded wait, and usage stats. */
+import { startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init, isPoolTimeoutError, type RedisResilience } from '../src/index.js';
+import type { Instrumentation } from '../src/instrumentation.js';
+import { recordingInstrumentation, settle } from './helpers.js';
+
+type Stats = { max: number; used: number; idle: number; pending: number };
+
+let server: Awaited<ReturnType<typeof startRedis>>;
+const opened: RedisResilience[] = [];
+
+function poolWith(size: number) {
+  const rec = recordingInstrumentation();
+  let stats: (() => Stats) | undefined;
+  const timeouts: string[] = [];
+  const waits: number[] = [];
+  const instrumentation: Instrumentation = {
+    ...rec.instrumentation,
+    registerPool: (_name, s) => {
+      stats = s;
+    },
+    poolTimeout: (name) => timeouts.push(name),
+    poolWait: (_name, seconds) => waits.push(seconds),
+  };
+  const rr = init({ redis: server.url, pool: { size, acquireTimeoutMs: 200 } }, { instrumentation });
+  opened.push(rr);
+  return { rr, stats: () => stats!(), timeouts, waits };
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((rr) => rr.close()));
+  await stopAllRedis();
+});
+
+describe('pool', () => {
+  it('spreads commands over every connection', async () => {
+    const { rr, stats } = poolWith(4);
+    await rr.client.set('k', 'v');
+    await Promise.all(Array.from({ length: 200 }, () => rr.client.get('k')));
+    await rr.client.client('SETNAME', 'x'); // touch one connection with a recognisable command
+    const list = await server.cli('CLIENT', 'LIST');
+    const ours = list.split('\n').filter((l) => /cmd=(get|client)/.test(l));
+    expect(ours.length).toBeGreaterThanOrEqual(4);
+    expect(stats().max).toBe(4);
+  });
+
+  it('reports used connections and pending requests rising and falling', async () => {
+    const { rr, stats } = poolWith(3);
+    await rr.client.ping();
+    expect(stats()).toMatchObject({ max: 3, used: 0, idle: 3, pending: 0 });
+    // Hold both leasable connections; a third lease has to wait.
+    const release: Array<() => void> = [];
+    const held = [0, 1].map(() =>
+      rr.withConnection(() => new Promise<void>((r) => release.push(r)), { timeoutMs: 5000 }),
+    );
+    await waitFor(() => release.length === 2);
+    const waiting = rr.withConnection(async (c) => c.ping(), { timeoutMs: 5000 });
+    await waitFor(() => stats().pending === 1);
+    expect(stats().used).toBe(2);
+    for (const r of release) r();
+    expect(await waiting).toBe('PONG');
+    await Promise.all(held);
+    await waitFor(() => stats().used === 0 && stats().pending === 0);
+  });
+
+  it('a lease that waits past its limit raises PoolTimeoutError and counts a timeout', async () => {
+    const { rr, timeouts } = poolWith(2);
+    let release!: () => void;
+    const held = rr.withConnection(() => new Promise<void>((r) => (release = r)));
+    await waitFor(() => release);
+    const { error, ms } = await settle(rr.withConnection(async () => 'never', { timeoutMs: 100 }));
+    expect(isPoolTimeoutError(error)).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(95);
+    expect(timeouts).toHaveLength(1);
+    release();
+    await held;
+  });
+
+  it('a blocking BLPOP on a leased connection does not stall other commands', async () => {
+    for (const size of [1, 2]) {
+      const { rr } = poolWith(size);
+      await rr.client.set('other', 'ok');
+      let popped = false;
+      const blpop = rr
+        .withConnection((conn) => conn.blpop(`jobs${size}`, 5))
+        .then((v) => {
+          popped = true;
+          return v;
+        });
+      // While BLPOP blocks its connection, shared traffic keeps flowing.
+      for (let i = 0; i < 50; i++) expect(await rr.client.get('other')).toBe('ok');
+      expect(popped).toBe(false);
+      const pusher = new Redis(server.url);
+      await pusher.rpush(`jobs${size}`, 'j');
+      pusher.disconnect();
+      expect(await blpop).toEqual([`jobs${size}`, 'j']);
+    }
+  });
+
+  it('WATCH/MULTI on a leased connection is a real optimistic transaction', async () => {
+    const { rr } = poolWith(2);
+    await rr.client.set('bal', '10');
+    const result = await rr.withConnection(async (conn) => {
+      await conn.watch('bal');
+      const bal = Number(await conn.get('bal'));
+      return conn
+        .multi()
+        .set('bal', String(bal - 3))
+        .exec();
+    });
+    expect(result).toEqual([[null, 'OK']]);
+    expect(await rr.client.get('bal')).toBe('7');
+  });
+});
