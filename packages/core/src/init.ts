@@ -2,7 +2,9 @@
  * `init(options)`: the one call a service makes. Validates options, builds the connection, the policies and the
  * telemetry, and returns the guarded client with health, metrics and close.
  */
-import { Breaker } from './breaker/breaker.js';
+import { Cluster } from 'ioredis';
+import { BreakerSet } from './breaker/breakers.js';
+import { clusterNode, clusterNodeFor } from './client/cluster-routing.js';
 import { createClients } from './client/connection.js';
 import { Executor } from './client/executor.js';
 import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
@@ -55,8 +57,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   );
   const redis = pool.primary.client;
 
-  const breaker = new Breaker('default', opts.breaker, {
-    probe: () => probe(),
+  const breakers = new BreakerSet(opts.breaker, {
+    probe: (node) => probe(node),
     isFailure: (err) => isFailure(classifyError(err)),
     onTransition: (t) => {
       instrumentation.breakerTransition(t);
@@ -67,18 +69,24 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const executorFor = (connections: ConnectionSource) =>
     new Executor(opts, {
       connections,
-      breakerFor: () => breaker,
+      breakerFor:
+        redis instanceof Cluster
+          ? (spec) => breakers.get(clusterNodeFor(redis, spec.operation, spec.args))
+          : () => defaultBreaker,
       budget,
       instrumentation,
       clock,
       ...(internals.random && { random: internals.random }),
     });
+  const defaultBreaker = breakers.get('default');
   const executor = executorFor(pool);
   const idempotentWrites = opts.retry.idempotentWrites;
   const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
 
   /** The half-open probe: one PING with the connect and reply bounds, no retries, outside the breaker. */
-  async function probe(): Promise<unknown> {
+  async function probe(node: string): Promise<unknown> {
+    const target = redis instanceof Cluster && node !== 'default' ? clusterNode(redis, node) : undefined;
+    if (target) return await withTimeout(target.ping(), opts.timeouts.commandMs, clock);
     let conn = pool.pick();
     if (!conn) {
       await pool.waitReady('ping', opts.timeouts.connectMs);
@@ -130,7 +138,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         closed: closing !== undefined,
         connectionStatus: pool.status,
         lastErrorType: pool.lastConnectionErrorType,
-        breakers: [breaker],
+        breakers: breakers.all(),
         offlineLength: pool.offlineLength,
         maxOffline: opts.queue.maxOffline,
       });
@@ -142,7 +150,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     close() {
       closing ??= (async () => {
         executor.close();
-        breaker.shutdown();
+        breakers.shutdown();
         await pool.close();
       })();
       return closing;

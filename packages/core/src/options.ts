@@ -4,6 +4,7 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import type { ClusterConfig } from './client/connection.js';
 import { InvalidOptionsError } from './errors/errors.js';
 import type { Logger } from './logger.js';
 
@@ -98,8 +99,11 @@ export interface SlowlogOptions {
 }
 
 export interface ResilienceOptions {
-  /** A URL, ioredis options, or an existing ioredis Redis/Cluster instance. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
-  redis?: string | RedisOptions | Redis | Cluster;
+  /**
+   * A URL, ioredis options (with `sentinels` and `name` for Sentinel), `{ cluster: startupNodes, options? }` for
+   * Cluster, or an existing ioredis Redis/Cluster instance. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+   */
+  redis?: string | RedisOptions | Redis | Cluster | ClusterConfig;
   /** Service name for telemetry. @default process.env.OTEL_SERVICE_NAME ?? 'redis-resilience' */
   serviceName?: string;
   /** The `client` metric label. @default serviceName */
@@ -161,7 +165,7 @@ export const DEFAULTS = Object.freeze({
 
 /** Options after defaults: every field present. */
 export interface ResolvedOptions {
-  redis: string | RedisOptions | Redis | Cluster;
+  redis: string | RedisOptions | Redis | Cluster | ClusterConfig;
   serviceName: string;
   clientName: string;
   retry: Required<Omit<RetryOptions, 'budget' | 'idempotentWrites'>> & {

@@ -2,7 +2,7 @@
  * Builds ioredis clients with settings that keep ioredis's own retries and queue out of the way, and wraps each
  * in a Connection that tracks its status and catches silent peers.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { classifyError, connectionErrorType, type ErrorType } from '../errors/classify.js';
 import type { Endpoint, Instrumentation } from '../instrumentation.js';
@@ -37,11 +37,16 @@ export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): Re
  * plus duplicates of it. A Cluster pools per node itself, so it is used alone.
  */
 export function createClients(
-  redis: string | RedisOptions | RedisClient,
+  redis: string | RedisOptions | RedisClient | ClusterConfig,
   config: Pick<ConnectionConfig, 'connectMs'>,
   size: number,
 ): { client: RedisClient; owned: boolean }[] {
   if (redis instanceof Cluster) return [{ client: redis, owned: false }];
+  if (isClusterConfig(redis)) {
+    const { cluster, options = {} } = redis;
+    const redisOptions = { connectTimeout: config.connectMs, maxRetriesPerRequest: 0, ...options.redisOptions };
+    return [{ client: new Cluster(cluster, { ...options, redisOptions }), owned: true }];
+  }
   if (redis instanceof Redis || isRedisLike(redis)) {
     const mine = redis as Redis;
     const extra = Array.from({ length: size - 1 }, () => ({ client: mine.duplicate(), owned: true }));
@@ -50,6 +55,16 @@ export function createClients(
   const defaults = ioredisDefaults(config);
   const make = () => (typeof redis === 'string' ? new Redis(redis, defaults) : new Redis({ ...defaults, ...redis }));
   return Array.from({ length: size }, () => ({ client: make(), owned: true }));
+}
+
+/** Cluster options for `init({ redis: { cluster: [...startup nodes], options } })`. */
+export interface ClusterConfig {
+  cluster: ClusterNode[];
+  options?: ClusterOptions;
+}
+
+export function isClusterConfig(v: unknown): v is ClusterConfig {
+  return typeof v === 'object' && v !== null && Array.isArray((v as ClusterConfig).cluster);
 }
 
 function isRedisLike(v: unknown): boolean {
@@ -88,6 +103,8 @@ export class Connection {
   private lastError: unknown;
   private handshakeTimer: unknown;
   private connectStartedAt: number | undefined;
+  /** The server this client last became ready on; a change under Sentinel is a failover. */
+  private servedBy: string | undefined;
   private pingInFlight = false;
   private closed = false;
   private readonly listeners: Array<[string, (...a: unknown[]) => void]> = [];
@@ -184,9 +201,20 @@ export class Connection {
       this.lastError = undefined;
       const started = this.connectStartedAt;
       this.connectStartedAt = undefined;
+      this.noteServer();
       this.events.ready(this, started === undefined ? undefined : this.clock.now() - started);
     }
     if (status === 'end' && !this.closed) this.events.end(this);
+  }
+
+  private noteServer(): void {
+    if (!(this.client instanceof Redis)) return;
+    const stream = this.client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+    if (!stream?.remoteAddress) return;
+    const now = `${stream.remoteAddress}:${stream.remotePort}`;
+    if (this.servedBy && this.servedBy !== now && this.client.options.sentinels)
+      this.instr.failover(this.servedBy, now);
+    this.servedBy = now;
   }
 
   private onError(err: unknown): void {
