@@ -41,6 +41,7 @@ export async function runDoctor(o: DoctorOptions): Promise<Report> {
   let fatal: string | undefined;
   let client: Redis | undefined;
   let ownAddresses: string[] = [];
+  let slowlog: { reply: unknown } | { error: unknown } | undefined;
 
   const add = (...results: CheckResult[]): void => {
     for (const r of results) {
@@ -88,6 +89,13 @@ export async function runDoctor(o: DoctorOptions): Promise<Report> {
           add(outcome.result);
           // Without a session (e.g. SELECT refused) nothing after this can run.
           if (!client) fatal ??= 'auth';
+          // Read SLOWLOG before the doctor's own PINGs can push other entries out of a short log
+          // (with slowlog-log-slower-than 0 every PING is logged); it is reported in its place below.
+          else
+            slowlog = await client.call('SLOWLOG', 'GET', SLOWLOG_FETCH).then(
+              (reply) => ({ reply }),
+              (error: unknown) => ({ error }),
+            );
         },
       ],
       ['ping', async () => add(await checkPing(o, client!, redact))],
@@ -115,7 +123,8 @@ export async function runDoctor(o: DoctorOptions): Promise<Report> {
         'slowlog',
         () =>
           guarded('slowlog', 'SLOWLOG GET', async () => {
-            const reply = await client!.call('SLOWLOG', 'GET', SLOWLOG_FETCH);
+            if (slowlog && 'error' in slowlog) throw slowlog.error;
+            const reply = slowlog?.reply;
             return [
               slowlogCheck(slowestEntries(reply, ownAddresses), o.config ? commandTimeoutMs(o.config) : undefined),
             ];

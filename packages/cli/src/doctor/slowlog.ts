@@ -34,7 +34,7 @@ export function formatMicros(us: number): string {
 
 export function slowlogCheck(entries: readonly SlowlogEntry[], commandMs: number | undefined): CheckResult {
   const id = 'slowlog';
-  if (entries.length === 0) return { id, status: 'pass', value: 'empty', data: { entries: [] } };
+  if (entries.length === 0) return { id, status: 'pass', value: 'empty', data: { count: 0, entries: [] } };
   const top = entries.slice(0, SLOWLOG_SHOWN);
   const value = top.map((e) => `${e.command} ${formatMicros(e.durationMicros)}`).join(', ');
   const data = {
