@@ -5,25 +5,36 @@
 import { Cluster } from 'ioredis';
 import { BreakerSet } from './breaker/breakers.js';
 import { clusterNode, clusterNodeFor } from './client/cluster-routing.js';
-import { createClients } from './client/connection.js';
+import { createClients, endpointOf } from './client/connection.js';
 import { Executor } from './client/executor.js';
 import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
 import { ConnectionPool, type ConnectionSource, PinnedSource } from './client/pool.js';
 import { type Clock, systemClock } from './clock.js';
 import { classifyError, isFailure } from './errors/classify.js';
 import { type HealthReport, healthReport } from './health.js';
-import { type Instrumentation, noopInstrumentation } from './instrumentation.js';
+import type { Instrumentation } from './instrumentation.js';
 import { safeLog } from './logger.js';
 import { type ResilienceOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { RetryBudget } from './retry/budget.js';
+import { type MetricsHandler, metricsHandler } from './telemetry/http.js';
+import { startSlowlogPoller } from './telemetry/slowlog.js';
+import { createTelemetry, type TelemetryInternals } from './telemetry/telemetry.js';
 
 export interface RedisResilience {
   /** ioredis-compatible commands, each guarded by retry, breaker, timeout and the bounded offline queue. */
   readonly client: ResilientClient;
   /** Readiness: ok, degraded (Redis impaired, failing fast or falling back) or down (closed). */
   health(): Promise<HealthReport>;
-  /** Prometheus exposition text of this instance's registry. */
-  metrics(): Promise<string>;
+  /** Prometheus exposition text of this instance's registry ('openmetrics' adds exemplars). */
+  metrics(format?: 'prometheus' | 'openmetrics'): Promise<string>;
+  /**
+   * A `/metrics` handler for node:http, Express or Fastify (`(req, res) => …` on the raw objects):
+   * `app.get('/metrics', rr.metricsHandler)`; in Fastify, `(req, reply) => rr.metricsHandler(req.raw, reply.raw)`.
+   * Content negotiation serves OpenMetrics (with exemplars) when the scraper asks for it.
+   */
+  readonly metricsHandler: MetricsHandler;
+  /** The port of the built-in listener when `metrics.port` is set, once it is listening. */
+  metricsServerAddress(): { port: number } | undefined;
   /**
    * Lease a connection exclusively for blocking commands, WATCH/MULTI or pub/sub. `conn` is a guarded client
    * pinned to that connection (`conn.raw` is the ioredis client). Waits at most `pool.acquireTimeoutMs`, then
@@ -40,21 +51,19 @@ export interface RedisResilience {
 export interface InitInternals {
   clock?: Clock;
   random?: () => number;
+  /** Replaces telemetry's Instrumentation (metrics and spans are then not recorded). */
   instrumentation?: Instrumentation;
+  telemetry?: TelemetryInternals;
 }
 
 export function init(options: ResilienceOptions = {}, internals: InitInternals = {}): RedisResilience {
   const opts = resolveOptions(options);
   const clock = internals.clock ?? systemClock;
-  const instrumentation = internals.instrumentation ?? noopInstrumentation;
   const connectionConfig = { ...opts.timeouts, ...opts.queue };
-  const pool = new ConnectionPool(
-    createClients(opts.redis, connectionConfig, opts.pool.size),
-    connectionConfig,
-    instrumentation,
-    clock,
-    opts.clientName,
-  );
+  const clients = createClients(opts.redis, connectionConfig, opts.pool.size);
+  const telemetry = createTelemetry(opts, endpointOf(clients[0]!.client), internals.telemetry);
+  const instrumentation = internals.instrumentation ?? telemetry.instrumentation;
+  const pool = new ConnectionPool(clients, connectionConfig, instrumentation, clock, opts.clientName);
   const redis = pool.primary.client;
 
   const breakers = new BreakerSet(opts.breaker, {
@@ -129,6 +138,19 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     }
   }
 
+  const slowlog =
+    opts.slowlog &&
+    startSlowlogPoller({
+      redis: { call: (cmd, ...args) => redis.call(cmd, ...args) },
+      intervalMs: opts.slowlog.intervalMs,
+      onEntry: (e) => telemetry.catalog?.slowCommands.inc({ client: opts.clientName, command: e.command }),
+    });
+  telemetry
+    .startServer()
+    .catch((err: unknown) =>
+      safeLog(opts.logger, 'error', { client: opts.clientName, err: String(err) }, 'metrics listener failed to start'),
+    );
+
   let closing: Promise<void> | undefined;
   return {
     client,
@@ -143,15 +165,17 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         maxOffline: opts.queue.maxOffline,
       });
     },
-    async metrics() {
-      return '';
-    },
+    metrics: (format = 'prometheus') => telemetry.metrics(format),
+    metricsHandler: metricsHandler(telemetry),
+    metricsServerAddress: () => telemetry.serverAddress(),
     withConnection,
     close() {
       closing ??= (async () => {
         executor.close();
         breakers.shutdown();
+        if (slowlog) slowlog.stop();
         await pool.close();
+        await telemetry.close();
       })();
       return closing;
     },

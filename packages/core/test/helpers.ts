@@ -15,6 +15,7 @@ export function recordingInstrumentation() {
   const transitions: BreakerTransition[] = [];
   const statuses: string[] = [];
   const connectionErrors: string[] = [];
+  const failovers: { from: string; to: string }[] = [];
   const instrumentation: Instrumentation = {
     startCall(operation) {
       const call: RecordedCall = { operation, attempts: [], retries: [] };
@@ -49,9 +50,9 @@ export function recordingInstrumentation() {
     poolWait() {},
     poolUse() {},
     poolTimeout() {},
-    failover() {},
+    failover: (from, to) => failovers.push({ from, to }),
   };
-  return { instrumentation, calls, transitions, statuses, connectionErrors };
+  return { instrumentation, calls, transitions, statuses, connectionErrors, failovers };
 }
 
 /** Settle a promise into a value or the error, recording how long it took. */

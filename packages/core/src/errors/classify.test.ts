@@ -413,3 +413,10 @@ describe('isFailure', () => {
     expect(isFailure(classifyError(err))).toBe(true);
   });
 });
+
+describe('classifyError: TLS verification codes', () => {
+  it('classifies an untrusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE) as tls by its code alone', () => {
+    const err = Object.assign(new Error('x'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(classifyError(err)).toMatchObject({ category: 'connection', type: 'tls' });
+  });
+});

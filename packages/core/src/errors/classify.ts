@@ -98,7 +98,7 @@ export function classifyError(err: unknown): Classification {
   if (typeof code === 'string') {
     const type = NODE_CODES[code];
     if (type) return result('connection', type, type === 'dns' || type === 'refused');
-    if (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SELF_SIGNED/.test(code)) {
+    if (/^ERR_(TLS|SSL)_|CERT|SELF_SIGNED|^UNABLE_TO_(GET|VERIFY|DECRYPT)|_SIGNATURE/.test(code)) {
       return result('connection', 'tls', true);
     }
   }
