@@ -47,6 +47,12 @@ export class TelemetryLog {
     else safeLog(this.logger, 'info', fields, 'redis circuit breaker closed');
   }
 
+  /** Sentinel moved the master; both sides are `host:port`, never credentials. */
+  failover(from: string, to: string): void {
+    if (!this.logger) return;
+    safeLog(this.logger, 'warn', { ...this.fields, from, to }, 'redis master changed (failover)');
+  }
+
   /** Logs changes only: ioredis may report the same status more than once. */
   connectionStatus(status: string): void {
     if (!this.logger || status === this.lastStatus) return;

@@ -1,7 +1,9 @@
 /**
- * The catalog registered into one injected prom-client Registry, with label children bound once per distinct label
- * set so the per-call cost is one child update rather than a label lookup, validation and allocation each time.
+ * The catalog registered into one injected prom-client Registry. The three per-call series (call duration, attempt
+ * duration, retry outcome) are fast-metrics.ts objects bound once per label set; the rest are plain prom-client
+ * metrics, bound once too, because they move only on retries, errors and state changes.
  */
+import { diag } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   BREAKER_STATES,
@@ -14,6 +16,7 @@ import {
   type Outcome,
   type RetryCallKind,
 } from './catalog.js';
+import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from './fast-metrics.js';
 import {
   BoundedLabel,
   CLIENT_STATUSES,
@@ -62,8 +65,25 @@ interface MetricClasses {
   histogram: Histogram;
 }
 
+/** Catalog entries recorded on every call, so kept off prom-client's per-update label hashing. */
+const FAST = {
+  operationDuration: true,
+  dbOperationDuration: true,
+  retryCalls: true,
+  poolCreateTime: true,
+  poolWaitTime: true,
+  poolUseTime: true,
+} as const;
+type FastKey = keyof typeof FAST;
+
 /** Every catalog metric object; what other modules (pool, slowlog, failover) record into. */
-export type CatalogMetrics = { readonly [K in MetricKey]: MetricClasses[(typeof KINDS)[K]] };
+export type CatalogMetrics = {
+  readonly [K in MetricKey]: K extends FastKey
+    ? (typeof KINDS)[K] extends 'histogram'
+      ? FastHistogram
+      : FastCounter
+    : MetricClasses[(typeof KINDS)[K]];
+};
 
 export interface MetricsConfig {
   /** Prefix for the non-semconv names. */
@@ -75,21 +95,47 @@ export interface MetricsConfig {
 }
 
 /** Exemplar labels of one observation: the trace it belongs to. */
-export interface ExemplarLabels {
-  trace_id: string;
-  span_id: string;
+export type ExemplarLabels = { readonly trace_id: string; readonly span_id: string };
+
+export interface PoolStats {
+  max: number;
+  used: number;
+  idle: number;
+  pending: number;
 }
 
-type HistogramChild = Histogram.Internal<string>;
+/** Series of one connection pool. */
+interface PoolSeries {
+  readonly create: HistogramSeries;
+  readonly wait: HistogramSeries;
+  readonly use: HistogramSeries;
+  readonly timeouts: CounterChild;
+}
+
+/**
+ * Pools whose gauges are read at scrape time, per gauge object: instances sharing a registry share the gauges, so
+ * the sources live with the gauge rather than with one instance.
+ */
+const poolSources = new WeakMap<object, Map<string, () => PoolStats>>();
+
+function readPools(gauge: object, read: (pool: string, stats: PoolStats) => void): void {
+  for (const [pool, stats] of poolSources.get(gauge) ?? []) {
+    try {
+      read(pool, stats());
+    } catch (err) {
+      diag.error(`@redis-resilience/core telemetry: reading stats of pool ${pool} failed`, err);
+    }
+  }
+}
+
 type CounterChild = Counter.Internal;
 type GaugeChild = Gauge.Internal<string>;
 
-/** Pre-bound series for one operation label: the duration child per outcome and its label object (for exemplars). */
+/** Pre-bound series for one operation label: the call duration per outcome, attempts per error type, retries. */
 interface OperationSeries {
-  readonly duration: HistogramChild[];
-  readonly durationLabels: Record<'client' | 'operation' | 'outcome', string>[];
+  readonly duration: HistogramSeries[];
   readonly retries: Map<string, CounterChild>;
-  readonly attempts: Map<string, HistogramChild>;
+  readonly attempts: Map<string, HistogramSeries>;
   budgetExhausted: CounterChild | undefined;
 }
 
@@ -102,38 +148,41 @@ function create(registry: Registry, key: MetricKey, prefix: string): unknown {
   const spec: MetricSpec = CATALOG[key];
   if (spec.type !== KINDS[key]) throw new Error(`catalog entry ${key} is a ${spec.type}; update KINDS in metrics.ts`);
   const name = metricName(spec, prefix);
-  const existing = registry.getSingleMetric(name) as unknown as { type?: string; labelNames?: string[] } | undefined;
+  const fast = key in FAST;
+  const existing = registry.getSingleMetric(name) as unknown as
+    | { type?: string; labelNames?: readonly string[]; child?: unknown }
+    | undefined;
   if (existing) {
     // Two instances (two `client` labels) may share one registry; they then share the metric objects.
     const sameLabels =
       existing.labelNames?.length === spec.labels.length && spec.labels.every((l, i) => existing.labelNames?.[i] === l);
-    if (existing.type === spec.type && sameLabels) return existing;
+    if (existing.type === spec.type && sameLabels && fast === (typeof existing.child === 'function')) return existing;
     throw new Error(
       `metric ${name} is already registered in this registry as a ${existing.type} with labels ` +
         `[${existing.labelNames?.join(', ')}]; use another registry or metrics.prefix`,
     );
   }
-  // Registered by hand: prom-client's constructor refuses an exemplar histogram in a Prometheus-format registry,
-  // although rendering handles it (exemplars are written only in OpenMetrics, see exposition.ts).
-  const config = { name, help: spec.help, labelNames: [...spec.labels], registers: [] };
-  let metric: Counter | Gauge | Histogram;
-  switch (spec.type) {
-    case 'counter':
-      metric = new Counter(config);
-      break;
-    case 'gauge':
-      metric = new Gauge(config);
-      break;
-    case 'histogram':
-      // Exemplars link a latency bucket to a trace; only the logical call duration carries them.
-      metric = new Histogram({
-        ...config,
-        buckets: [...(spec.buckets ?? [])],
-        enableExemplars: key === 'operationDuration',
-      });
-      break;
+  let metric: Counter | Gauge | Histogram | FastHistogram | FastCounter;
+  if (fast) {
+    metric =
+      spec.type === 'histogram'
+        ? new FastHistogram(name, spec.help, spec.labels, spec.buckets ?? [])
+        : new FastCounter(name, spec.help, spec.labels);
+  } else {
+    const config = { name, help: spec.help, labelNames: [...spec.labels], registers: [] };
+    switch (spec.type) {
+      case 'counter':
+        metric = new Counter(config);
+        break;
+      case 'gauge':
+        metric = new Gauge(config);
+        break;
+      case 'histogram':
+        metric = new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
+        break;
+    }
   }
-  registry.registerMetric(metric);
+  registry.registerMetric(metric as Counter);
   return metric;
 }
 
@@ -143,7 +192,7 @@ export class Metrics {
   private readonly serverAddress: string;
   private readonly serverPort: string;
   private readonly operations = new Map<string, OperationSeries>();
-  private readonly retryCalls: Record<RetryCallKind, CounterChild>;
+  private readonly retryCalls: Record<RetryCallKind, CounterSeries>;
   private readonly breakerStates = new Map<string, Record<BreakerStateName, GaugeChild>>();
   private readonly statuses = new Map<string, GaugeChild>();
   private readonly cacheResults = new Map<string, CounterChild>();
@@ -154,8 +203,9 @@ export class Metrics {
   private readonly nodes = new BoundedLabel(1024, ['default'], NODE_PATTERN);
   private readonly reconnects: CounterChild;
   private readonly offlineQueue: GaugeChild;
-  /** false when a shared registry already held a duration histogram without exemplars. */
-  private readonly exemplars: boolean;
+  private readonly failovers: CounterChild;
+  private readonly pools = new BoundedLabel(64, [], NODE_PATTERN);
+  private readonly poolSeries = new Map<string, PoolSeries>();
 
   constructor(
     readonly registry: Registry,
@@ -164,25 +214,25 @@ export class Metrics {
     const all: Partial<Record<MetricKey, unknown>> = {};
     for (const key of Object.keys(CATALOG) as MetricKey[]) all[key] = create(registry, key, config.prefix);
     this.all = all as CatalogMetrics;
-    this.exemplars = (this.all.operationDuration as unknown as { enableExemplars?: boolean }).enableExemplars === true;
     this.client = config.client;
     this.serverAddress = config.server?.address ?? '';
     this.serverPort = config.server?.port === undefined ? '' : String(config.server.port);
 
     const client = this.client;
+    // Every retry outcome at 0 from the start, so rate() and absent() see the series before the first call.
     const calls = this.all.retryCalls;
     this.retryCalls = {
-      success_without_retry: calls.labels({ client, kind: 'success_without_retry' }),
-      success_with_retry: calls.labels({ client, kind: 'success_with_retry' }),
-      failed_without_retry: calls.labels({ client, kind: 'failed_without_retry' }),
-      failed_with_retry: calls.labels({ client, kind: 'failed_with_retry' }),
+      success_without_retry: calls.child({ client, kind: 'success_without_retry' }),
+      success_with_retry: calls.child({ client, kind: 'success_with_retry' }),
+      failed_without_retry: calls.child({ client, kind: 'failed_without_retry' }),
+      failed_with_retry: calls.child({ client, kind: 'failed_with_retry' }),
     };
-    // Counters at 0 from the start, so rate() and absent() see the series before the first event.
-    for (const child of Object.values(this.retryCalls)) child.inc(0);
     this.reconnects = this.all.reconnects.labels({ client });
     this.reconnects.inc(0);
     this.offlineQueue = this.all.offlineQueueLength.labels({ client });
     this.offlineQueue.set(0);
+    this.failovers = this.all.failovers.labels({ client });
+    this.failovers.inc(0);
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
     this.setBreakerState('default', 'closed');
   }
@@ -191,10 +241,8 @@ export class Metrics {
     let s = this.operations.get(operation);
     if (!s) {
       const client = this.client;
-      const durationLabels = OUTCOMES.map((outcome) => ({ client, operation, outcome }));
       s = {
-        duration: durationLabels.map((l) => this.all.operationDuration.labels(l)),
-        durationLabels,
+        duration: OUTCOMES.map((outcome) => this.all.operationDuration.child({ client, operation, outcome })),
         retries: new Map(),
         attempts: new Map(),
         budgetExhausted: undefined,
@@ -208,16 +256,7 @@ export class Metrics {
   observeCall(operation: string, outcome: Outcome, seconds: number, exemplar?: ExemplarLabels): void {
     const s = this.series(operation);
     const i = OUTCOME_INDEX[outcome] ?? OUTCOME_INDEX.failure;
-    if (exemplar && this.exemplars) {
-      // Only the top-level observe records exemplars; label children do not.
-      this.all.operationDuration.observe({
-        labels: s.durationLabels[i]!,
-        value: seconds,
-        exemplarLabels: { trace_id: exemplar.trace_id, span_id: exemplar.span_id },
-      });
-    } else {
-      s.duration[i]!.observe(seconds);
-    }
+    s.duration[i]!.observe(seconds, exemplar);
   }
 
   /** One physical attempt ended (semconv `db_client_operation_duration_seconds`); `errorType` undefined on success. */
@@ -226,7 +265,7 @@ export class Metrics {
     const type = errorType === undefined ? '' : this.errorTypes.value(errorType);
     let child = s.attempts.get(type);
     if (!child) {
-      child = this.all.dbOperationDuration.labels({
+      child = this.all.dbOperationDuration.child({
         db_system_name: 'redis',
         db_operation_name: dbOperationName,
         server_address: this.serverAddress,
@@ -343,6 +382,68 @@ export class Metrics {
 
   offlineQueueLength(length: number): void {
     this.offlineQueue.set(length);
+  }
+
+  failover(): void {
+    this.failovers.inc();
+  }
+
+  /** Gauges of `pool` are read from `stats` at each scrape; the pool's histograms and counter are bound now. */
+  registerPool(pool: string, stats: () => PoolStats): void {
+    const name = this.pools.value(pool);
+    const count = this.all.poolConnectionCount;
+    let sources = poolSources.get(count);
+    if (!sources) {
+      sources = new Map();
+      poolSources.set(count, sources);
+      const { poolConnectionMax: max, poolPendingRequests: pending } = this.all;
+      const L = 'db_client_connection_pool_name';
+      // prom-client calls `collect` before rendering each gauge; assigned once per gauge object.
+      Object.assign(count, {
+        collect: () =>
+          readPools(count, (p, s) => {
+            count.set({ [L]: p, db_client_connection_state: 'used' }, s.used);
+            count.set({ [L]: p, db_client_connection_state: 'idle' }, s.idle);
+          }),
+      });
+      Object.assign(max, { collect: () => readPools(count, (p, s) => max.set({ [L]: p }, s.max)) });
+      Object.assign(pending, { collect: () => readPools(count, (p, s) => pending.set({ [L]: p }, s.pending)) });
+    }
+    sources.set(name, stats);
+    this.pool(name);
+  }
+
+  private pool(pool: string): PoolSeries {
+    const name = this.pools.value(pool);
+    let s = this.poolSeries.get(name);
+    if (!s) {
+      const labels = { db_client_connection_pool_name: name };
+      s = {
+        create: this.all.poolCreateTime.child(labels),
+        wait: this.all.poolWaitTime.child(labels),
+        use: this.all.poolUseTime.child(labels),
+        timeouts: this.all.poolTimeouts.labels(labels),
+      };
+      s.timeouts.inc(0);
+      this.poolSeries.set(name, s);
+    }
+    return s;
+  }
+
+  poolConnectionCreated(pool: string, seconds: number): void {
+    this.pool(pool).create.observe(seconds);
+  }
+
+  poolWait(pool: string, seconds: number): void {
+    this.pool(pool).wait.observe(seconds);
+  }
+
+  poolUse(pool: string, seconds: number): void {
+    this.pool(pool).use.observe(seconds);
+  }
+
+  poolTimeout(pool: string): void {
+    this.pool(pool).timeouts.inc();
   }
 }
 

@@ -9,7 +9,7 @@ import { type ConnectionErrorType, classifyError, type ErrorType } from '../erro
 import type { CallTracker, Instrumentation } from '../instrumentation.js';
 import type { FallbackType, Outcome } from './catalog.js';
 import type { TelemetryLog } from './logging.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics, PoolStats } from './metrics.js';
 import { type OperationInfo, operationInfo } from './operations.js';
 import type { CallSpan, Spans } from './spans.js';
 
@@ -242,6 +242,55 @@ export class Recorder implements Instrumentation {
       this.deps.metrics?.queueDeadLettered(stream, count);
     } catch (err) {
       report('queueDeadLettered', err);
+    }
+  }
+
+  registerPool(pool: string, stats: () => PoolStats): void {
+    try {
+      this.deps.metrics?.registerPool(pool, stats);
+    } catch (err) {
+      report('registerPool', err);
+    }
+  }
+
+  poolConnectionCreated(pool: string, seconds: number): void {
+    try {
+      this.deps.metrics?.poolConnectionCreated(pool, seconds);
+    } catch (err) {
+      report('poolConnectionCreated', err);
+    }
+  }
+
+  poolWait(pool: string, seconds: number): void {
+    try {
+      this.deps.metrics?.poolWait(pool, seconds);
+    } catch (err) {
+      report('poolWait', err);
+    }
+  }
+
+  poolUse(pool: string, seconds: number): void {
+    try {
+      this.deps.metrics?.poolUse(pool, seconds);
+    } catch (err) {
+      report('poolUse', err);
+    }
+  }
+
+  poolTimeout(pool: string): void {
+    try {
+      this.deps.metrics?.poolTimeout(pool);
+    } catch (err) {
+      report('poolTimeout', err);
+    }
+  }
+
+  failover(from: string, to: string): void {
+    try {
+      this.deps.metrics?.failover();
+      this.deps.log.failover(from, to);
+    } catch (err) {
+      report('failover', err);
     }
   }
 }

@@ -49,7 +49,7 @@ export interface SpansConfig {
 /** A recording logical span and the wall-clock anchor of its call. */
 export interface CallSpan {
   readonly span: Span;
-  /** `Date.now() - performance.now()` when the call started: add to a `performance.now()` time for epoch ms. */
+  /** Wall clock minus `performance.now()` when the call started: add to a `performance.now()` time for epoch ms. */
   readonly anchor: number;
   /** The redacted query text when enabled, reused by the attempt spans. */
   readonly queryText: string | undefined;
@@ -63,6 +63,20 @@ export function toHrTime(epochMs: number): HrTime {
 }
 
 const SAMPLED = 1; // TraceFlags.SAMPLED
+
+/**
+ * `Date.now() - performance.now()`, refreshed at most once a second: reading both clocks costs more than the rest
+ * of an unsampled call, and the monotonic clock drifts from wall time by far less than a millisecond per second.
+ */
+let anchor = Date.now() - performance.now();
+let anchoredAt = performance.now();
+function wallClockAnchor(now: number): number {
+  if (now - anchoredAt > 1000 || now < anchoredAt) {
+    anchor = Date.now() - performance.now();
+    anchoredAt = now;
+  }
+  return anchor;
+}
 
 export class Spans {
   private readonly tracer: Tracer;
@@ -92,7 +106,7 @@ export class Spans {
    * registered, or sampled out), so the caller skips all further span work for this call.
    */
   start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
-    const anchor = Date.now() - performance.now();
+    const anchor = wallClockAnchor(startedAt);
     const attributes = this.attributesFor(op);
     const span = this.tracer.startSpan(op.spanName, {
       kind: op.redis ? SpanKind.CLIENT : SpanKind.INTERNAL,

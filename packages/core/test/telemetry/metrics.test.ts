@@ -28,15 +28,15 @@ describe('metrics', () => {
     call.end('success', 1);
     const text = await h.telemetry.metrics();
     const attempt =
-      'db_client_operation_duration_seconds_bucket{le="0.0025",db_system_name="redis",db_operation_name="GET",' +
-      'server_address="10.1.2.3",server_port="6380",error_type=""}';
+      'db_client_operation_duration_seconds_bucket{db_system_name="redis",db_operation_name="GET",' +
+      'server_address="10.1.2.3",server_port="6380",error_type="",le="0.0025"}';
     expect(sample(text, attempt)).toBe(0);
     expect(sample(text, attempt.replace('0.0025', '0.005'))).toBe(1);
     expect(text).toContain(
       'db_client_operation_duration_seconds_sum{db_system_name="redis",db_operation_name="GET",server_address="10.1.2.3",server_port="6380",error_type=""} 0.003',
     );
     const les = [
-      ...text.matchAll(/redis_resilience_operation_duration_seconds_bucket\{le="([^"]+)",[^}]*outcome="success"/g),
+      ...text.matchAll(/redis_resilience_operation_duration_seconds_bucket\{[^}]*outcome="success",le="([^"]+)"/g),
     ];
     expect(les.map((m) => m[1])).toEqual([...LATENCY_BUCKETS.map(String), '+Inf']);
     const sum = sample(text, `redis_resilience_operation_duration_seconds_sum{${C},operation="get",outcome="success"}`);
