@@ -1,0 +1,25 @@
+/** Argument and option checks shared by the fallbacks; messages name the bad field and what it accepts. */
+import { InvalidOptionsError } from '../errors/errors.js';
+
+export function positiveInt(field: string, value: unknown, max = 2 ** 31 - 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    const got = typeof value === 'number' ? String(value) : typeof value;
+    throw new InvalidOptionsError(field, [`${field}: must be an integer from 1 to ${max} (got ${got})`]);
+  }
+  return value;
+}
+
+export function nonEmptyString(what: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${what} must be a non-empty string (got ${value === '' ? 'an empty string' : typeof value})`);
+  }
+  return value;
+}
+
+export function optionalString(field: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') {
+    throw new InvalidOptionsError(field, [`${field}: must be a string (got ${typeof value})`]);
+  }
+  return value;
+}
