@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { SessionMemory } from '../../src/fallback/session-memory.js';
+
+describe('SessionMemory', () => {
+  it('pending entries win over clean copies and are settled only if not superseded', () => {
+    const m = new SessionMemory(10, () => 1000);
+    m.remember('a', '{"v":1}', 5000);
+    expect(m.lookup('a')).toEqual({ json: '{"v":1}', pending: false });
+    m.markDirty('a', '{"v":2}', 5000);
+    expect(m.lookup('a')).toEqual({ json: '{"v":2}', pending: true });
+    const [entry] = m.oldestPending(10);
+    m.markDirty('a', '{"v":3}', 5000); // a newer write while the write-back was in flight
+    m.settle(entry!);
+    expect(m.lookup('a')).toEqual({ json: '{"v":3}', pending: true });
+    m.settle(m.oldestPending(10)[0]!);
+    expect(m.lookup('a')).toEqual({ json: '{"v":3}', pending: false });
+    expect(m.pendingCount).toBe(0);
+  });
+
+  it('a destroy is a pending tombstone that reads as no session', () => {
+    const m = new SessionMemory(10, () => 1000);
+    m.remember('a', '{}', 5000);
+    m.markDirty('a', undefined, Number.POSITIVE_INFINITY);
+    expect(m.lookup('a')).toEqual({ json: undefined, pending: true });
+    m.settle(m.oldestPending(1)[0]!);
+    expect(m.lookup('a')).toBeUndefined();
+  });
+
+  it('is bounded: the least recently used clean copy goes first, pending only when nothing clean is left', () => {
+    const m = new SessionMemory(3, () => 0);
+    m.remember('c1', '1', 10);
+    m.remember('c2', '2', 10);
+    m.markDirty('p1', 'p', 10);
+    m.lookup('c1'); // c1 now most recently used
+    m.markDirty('p2', 'p', 10);
+    expect(m.lookup('c2')).toBeUndefined();
+    expect(m.lookup('c1')).toBeDefined();
+    m.markDirty('p3', 'p', 10);
+    m.markDirty('p4', 'p', 10);
+    expect(m.size).toBe(3);
+    expect(m.lookup('c1')).toBeUndefined();
+    expect(m.lookup('p1')).toBeUndefined();
+    expect(m.evictedPending).toBe(1);
+    expect(m.oldestPending(10).map((e) => e.sid)).toEqual(['p2', 'p3', 'p4']);
+  });
+
+  it('expired entries read as absent and are never written back', () => {
+    let now = 0;
+    const m = new SessionMemory(10, () => now);
+    m.remember('c', '1', 100);
+    m.markDirty('p', '1', 100);
+    now = 100;
+    expect(m.lookup('c')).toBeUndefined();
+    expect(m.lookup('p')).toBeUndefined();
+    expect(m.oldestPending(10)).toEqual([]);
+  });
+});
