@@ -1,0 +1,231 @@
+/**
+ * `rr.queue.publish(stream, payload)`: a Redis Streams producer that never loses a message to an outage.
+ *
+ * A message goes to Redis through the idempotent publish script; when Redis is unavailable it goes to the
+ * durable spool instead, and so does every later message for that stream until the spool has drained, so the
+ * stream keeps publish order. A timer replays the spool oldest first; a message that keeps failing with a command
+ * error moves to `<stream><deadLetterSuffix>` after `maxReplayAttempts`.
+ */
+import { isRedisUnavailableError } from '../errors/errors.js';
+import { SpoolFullError } from './errors.js';
+import { uuidv7 } from './ids.js';
+import { ID_FIELD, writeMessage } from './publish-script.js';
+import { type Fields, type FieldValue, Spool, type SpooledMessage } from './spool.js';
+import type { FallbackDeps, PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
+import { nonEmptyString, optionalString, positiveInt } from './validate.js';
+
+export interface StreamQueue {
+  /** Resolves once the message is in the stream or durably spooled; rejects with SpoolFullError when the spool is full. */
+  publish(stream: string, payload: StreamPayload, opts?: PublishOptions): Promise<PublishResult>;
+  /** Replay the spool now; resolves with how many messages reached their stream. */
+  replay(): Promise<number>;
+  /** Messages waiting in the spool, for one stream or all. */
+  spooled(stream?: string): number;
+  /** Stop the replay timer and close the spool file. Spooled messages stay on disk for the next process. */
+  close(): void;
+}
+
+export const QUEUE_DEFAULTS = Object.freeze({
+  spoolPath: './.redis-resilience/spool.db',
+  maxSpooled: 100_000,
+  maxReplayAttempts: 5,
+  deadLetterSuffix: ':dead',
+  replayIntervalMs: 1000,
+  dedupTtlSeconds: 86_400,
+});
+
+/** Spooled messages read per replay step. */
+const REPLAY_BATCH = 100;
+
+export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): StreamQueue {
+  const { client, instrumentation } = deps;
+  const cfg = {
+    spoolPath: optionalString('queue.spoolPath', opts.spoolPath, QUEUE_DEFAULTS.spoolPath),
+    maxSpooled: positiveInt('queue.maxSpooled', opts.maxSpooled ?? QUEUE_DEFAULTS.maxSpooled),
+    maxReplayAttempts: positiveInt(
+      'queue.maxReplayAttempts',
+      opts.maxReplayAttempts ?? QUEUE_DEFAULTS.maxReplayAttempts,
+    ),
+    deadLetterSuffix: optionalString('queue.deadLetterSuffix', opts.deadLetterSuffix, QUEUE_DEFAULTS.deadLetterSuffix),
+    replayIntervalMs: positiveInt('queue.replayIntervalMs', opts.replayIntervalMs ?? QUEUE_DEFAULTS.replayIntervalMs),
+    dedupTtlSeconds: positiveInt('queue.dedupTtlSeconds', opts.dedupTtlSeconds ?? QUEUE_DEFAULTS.dedupTtlSeconds),
+  };
+  if (cfg.deadLetterSuffix === '') {
+    throw new TypeError('queue.deadLetterSuffix must be non-empty: dead letters must not go back to their own stream');
+  }
+  const spool = new Spool(cfg.spoolPath);
+  let timer: NodeJS.Timeout | undefined;
+  let replaying: Promise<number> | undefined;
+  let closed = false;
+
+  // A restarted process picks up where the last one stopped: report the depth and start replaying.
+  for (const [stream, depth] of spool.depths()) instrumentation.queueSpooled(stream, depth);
+  if (spool.count() > 0) startTimer();
+
+  function startTimer(): void {
+    if (timer || closed) return;
+    timer = setInterval(() => {
+      if (!replaying) void replay().catch(() => {});
+    }, cfg.replayIntervalMs);
+    timer.unref(); // spooled messages are on disk: they must not keep an otherwise finished process alive
+  }
+
+  function stopTimer(): void {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  }
+
+  function replay(): Promise<number> {
+    if (closed) return Promise.resolve(0);
+    replaying ??= replayPass().finally(() => {
+      replaying = undefined;
+      if (closed) spool.close();
+    });
+    return replaying;
+  }
+
+  async function replayPass(): Promise<number> {
+    const tracker = instrumentation.startCall('queue.replay', []);
+    let delivered = 0;
+    let afterSeq = 0;
+    // A stream whose head message failed this pass: later messages of it wait, so the stream keeps its order.
+    const blocked = new Set<string>();
+    let unavailable: unknown;
+    try {
+      while (!closed && unavailable === undefined) {
+        const batch = spool.peek(REPLAY_BATCH, afterSeq);
+        if (batch.length === 0) break;
+        const done: SpooledMessage[] = [];
+        const replayed = new Map<string, number>();
+        const dead = new Map<string, number>();
+        for (const m of batch) {
+          afterSeq = m.seq;
+          if (blocked.has(m.stream)) continue;
+          const r = await deliver(m);
+          if (r === 'unavailable') {
+            unavailable = true;
+            break;
+          }
+          if (r === 'blocked') {
+            blocked.add(m.stream);
+            continue;
+          }
+          done.push(m);
+          const tally = r === 'replayed' ? replayed : dead;
+          tally.set(m.stream, (tally.get(m.stream) ?? 0) + 1);
+          if (r === 'replayed') delivered++;
+        }
+        spool.remove(done);
+        for (const [stream, n] of replayed) instrumentation.queueReplayed(stream, n);
+        for (const [stream, n] of dead) instrumentation.queueDeadLettered(stream, n);
+        for (const stream of new Set(done.map((m) => m.stream)))
+          instrumentation.queueSpooled(stream, spool.count(stream));
+      }
+      tracker.end(unavailable === undefined ? 'success' : 'failure', 0);
+    } catch (err) {
+      tracker.end('failure', 0, err);
+      throw err;
+    }
+    if (spool.count() === 0) stopTimer();
+    return delivered;
+  }
+
+  /** One spooled message: into its stream, into the dead-letter stream, or left for the next pass. */
+  async function deliver(m: SpooledMessage): Promise<'replayed' | 'dead_lettered' | 'blocked' | 'unavailable'> {
+    try {
+      await writeMessage(client, m.stream, m.id, m.fields, cfg.dedupTtlSeconds);
+      return 'replayed';
+    } catch (err) {
+      if (isRedisUnavailableError(err)) return 'unavailable';
+      const reason = err instanceof Error ? err.message : String(err);
+      const attempts = spool.recordFailure(m.seq, reason);
+      if (attempts < cfg.maxReplayAttempts) return 'blocked';
+      const deadFields: Fields = [
+        ...m.fields,
+        ['dead_letter_stream', m.stream],
+        ['dead_letter_reason', reason],
+        ['dead_letter_attempts', String(attempts)],
+      ];
+      try {
+        await writeMessage(client, m.stream + cfg.deadLetterSuffix, m.id, deadFields, cfg.dedupTtlSeconds);
+        return 'dead_lettered';
+      } catch (deadErr) {
+        // Nowhere to put it: it stays spooled (and blocks its stream) rather than being dropped.
+        return isRedisUnavailableError(deadErr) ? 'unavailable' : 'blocked';
+      }
+    }
+  }
+
+  return {
+    async publish(stream: string, payload: StreamPayload, opts: PublishOptions = {}): Promise<PublishResult> {
+      if (closed) throw new Error('queue.publish: the queue is closed');
+      nonEmptyString('queue.publish: stream', stream);
+      const id = opts.id === undefined ? uuidv7() : nonEmptyString('queue.publish: opts.id', opts.id);
+      const fields = toFields(payload, id);
+      const tracker = instrumentation.startCall('queue.publish', []);
+
+      const toSpool = (reason: string): PublishResult => {
+        if (spool.count() >= cfg.maxSpooled) {
+          const err = new SpoolFullError(stream, cfg.maxSpooled);
+          tracker.fallback('queue_spool', reason, false);
+          instrumentation.fallbackInvoked('queue_spool', reason, false);
+          tracker.end('failure', 0, err);
+          throw err;
+        }
+        try {
+          spool.append(stream, id, fields);
+        } catch (err) {
+          tracker.end('failure', 0, err);
+          throw err;
+        }
+        instrumentation.queueSpooled(stream, spool.count(stream));
+        tracker.fallback('queue_spool', reason, true);
+        instrumentation.fallbackInvoked('queue_spool', reason, true);
+        tracker.end('fallback', 0);
+        startTimer();
+        return { id, spooled: true };
+      };
+
+      // Messages of this stream are still waiting: this one queues behind them, or it would overtake them.
+      if (spool.count(stream) > 0) return toSpool('backlog');
+      if (deps.breakerOpen?.()) return toSpool('circuit_open');
+      try {
+        const r = await tracker.runInContext(() => writeMessage(client, stream, id, fields, cfg.dedupTtlSeconds));
+        tracker.end('success', 0);
+        return { id, spooled: false, streamId: r.streamId };
+      } catch (err) {
+        if (isRedisUnavailableError(err)) return toSpool(err.errorType);
+        tracker.end('command_error', 0, err);
+        throw err;
+      }
+    },
+    replay,
+    spooled: (stream?: string) => spool.count(stream),
+    close() {
+      if (closed) return;
+      closed = true;
+      stopTimer();
+      if (!replaying) spool.close(); // else the running pass closes it when it ends
+    },
+  };
+}
+
+/** Payload to stream fields, with the idempotency id added as its own field. */
+function toFields(payload: StreamPayload, id: string): Fields {
+  const fields: [string, FieldValue][] = [];
+  if (typeof payload === 'string') {
+    fields.push(['data', payload]);
+  } else if (typeof payload === 'object' && payload !== null && !Buffer.isBuffer(payload)) {
+    for (const [f, v] of Object.entries(payload)) {
+      if (f === ID_FIELD) throw new TypeError(`queue.publish: the field name ${ID_FIELD} is reserved; pass opts.id`);
+      if (typeof v === 'string' || Buffer.isBuffer(v)) fields.push([f, v]);
+      else if (typeof v === 'number' && Number.isFinite(v)) fields.push([f, String(v)]);
+      else throw new TypeError(`queue.publish: field values must be strings, finite numbers or Buffers`);
+    }
+    if (fields.length === 0) throw new TypeError('queue.publish: payload has no fields');
+  } else {
+    throw new TypeError('queue.publish: payload must be a string or an object of fields');
+  }
+  fields.push([ID_FIELD, id]);
+  return fields;
+}
