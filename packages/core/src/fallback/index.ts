@@ -1,0 +1,69 @@
+/**
+ * The fallbacks as `init()` hands them out. The queue and the session store are created on first access: no
+ * SQLite file appears unless the queue is used, and express-session is only required by services that use it.
+ */
+import { type Cache, createCache } from './cache.js';
+import { createQueue, type StreamQueue } from './queue.js';
+import { createSessionStore, type SessionStore } from './sessions.js';
+import type { FallbackDeps, FallbackOptions } from './types.js';
+import { type WithFallback, withFallback } from './with-fallback.js';
+
+export interface Fallbacks {
+  /** Cache-aside with the loader as the fallback. */
+  readonly cache: Cache;
+  /** express-session Store with an in-memory fallback (needs express-session installed). */
+  readonly sessions: SessionStore;
+  /** Redis Streams producer with a durable local spool. */
+  readonly queue: StreamQueue;
+  readonly withFallback: WithFallback;
+  /** Stop the timers and close the spool. Idempotent. */
+  close(): void;
+}
+
+export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions }): Fallbacks {
+  const { options = {}, ...core } = deps;
+  // Created now: validates the cache options at init, and costs nothing until used.
+  const cache = createCache(core, options.cache);
+  let sessions: SessionStore | undefined;
+  let queue: StreamQueue | undefined;
+  let closed = false;
+  return {
+    cache,
+    get sessions() {
+      sessions ??= createSessionStore(core, options.sessions);
+      return sessions;
+    },
+    get queue() {
+      if (closed && !queue) throw new Error('rr.queue: the client is closed');
+      queue ??= createQueue(core, options.queue);
+      return queue;
+    },
+    withFallback: withFallback(core),
+    close() {
+      closed = true;
+      sessions?.close();
+      queue?.close();
+    },
+  };
+}
+
+export type { Cache } from './cache.js';
+export { jsonCodec } from './codec.js';
+export { isSpoolFullError, SpoolFullError } from './errors.js';
+export type { StreamQueue } from './queue.js';
+export type { SessionRecord, SessionStore } from './sessions.js';
+export type {
+  BinaryCodec,
+  CacheOptions,
+  Codec,
+  FallbackDeps,
+  FallbackOptions,
+  GetOrLoadOptions,
+  PublishOptions,
+  PublishResult,
+  SessionStoreOptions,
+  StreamPayload,
+  StreamQueueOptions,
+  TextCodec,
+} from './types.js';
+export type { WithFallback } from './with-fallback.js';
