@@ -1,3 +1,12 @@
+export {
+  CLUSTER_SLOTS,
+  type ClusterAddress,
+  clusterKeySlot,
+  crc16,
+  type RedisCluster,
+  type StartClusterOptions,
+  startCluster,
+} from './cluster.js';
 export { type FaultMode, type FaultModeOptions, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export {
   type NodeProcessOptions,
@@ -18,4 +27,11 @@ export {
   rawExchange,
   serverPid,
 } from './resp.js';
+export {
+  type SentinelAddress,
+  type SentinelProcess,
+  type SentinelSetup,
+  type SentinelSetupOptions,
+  startSentinelSetup,
+} from './sentinel.js';
 export { type Truthy, type WaitForOptions, waitFor } from './wait.js';

@@ -13,6 +13,17 @@ export interface StartRedisOptions {
   /** Extra redis-server arguments, appended after the defaults so they can override them. */
   args?: string[];
   password?: string;
+  /**
+   * A config file passed as the first argument (before the defaults, which therefore override it), e.g. for
+   * `--sentinel`, which needs a writable config file to rewrite.
+   */
+  configFile?: string;
+  /**
+   * Working directory (`--dir`) owned by the caller: created if missing, never removed by the testkit, so what the
+   * server writes there (nodes.conf, AOF, ...) survives kill() and restart(). By default each server gets its own
+   * temp dir that is emptied whenever the process exits.
+   */
+  dir?: string;
 }
 
 export interface RedisProcess {
@@ -78,15 +89,19 @@ class RedisInstance implements RedisProcess {
   private paused = false;
   private lastPid = -1;
   private readonly dir: string;
+  private readonly ownsDir: boolean;
 
   constructor(
     readonly port: number,
     private readonly password: string | undefined,
     private readonly extraArgs: readonly string[],
+    private readonly configFile?: string,
+    dir?: string,
   ) {
     const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
     this.url = `redis://${auth}127.0.0.1:${port}`;
-    this.dir = mkdtempSync(path.join(os.tmpdir(), `testkit-redis-${port}-`));
+    this.ownsDir = dir === undefined;
+    this.dir = dir ?? mkdtempSync(path.join(os.tmpdir(), `testkit-redis-${port}-`));
   }
 
   get pid(): number {
@@ -97,6 +112,7 @@ class RedisInstance implements RedisProcess {
     mkdirSync(this.dir, { recursive: true });
     live.add(this);
     const args = [
+      ...(this.configFile === undefined ? [] : [this.configFile]),
       '--port',
       String(this.port),
       '--bind',
@@ -235,12 +251,12 @@ class RedisInstance implements RedisProcess {
   }
 
   removeDirSync(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   private async afterExit(): Promise<void> {
     this.paused = false;
-    this.removeDirSync(); // start() recreates it; nothing is persisted across restarts anyway
+    this.removeDirSync(); // an own temp dir: start() recreates it, nothing persists (a caller dir is kept)
     await waitFor(() => isPortClosed(this.port), {
       timeoutMs: STOP_TIMEOUT_MS,
       message: `port ${this.port} to refuse connections after redis-server exited`,
@@ -258,7 +274,7 @@ class RedisInstance implements RedisProcess {
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
-    const instance = new RedisInstance(port, opts.password, opts.args ?? []);
+    const instance = new RedisInstance(port, opts.password, opts.args ?? [], opts.configFile, opts.dir);
     try {
       await instance.start();
       return instance;
