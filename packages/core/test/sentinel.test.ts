@@ -1,0 +1,54 @@
+/** Sentinel: the client follows a real failover, and no request hangs past its deadline meanwhile. */
+import { startSentinelSetup, stopAllRedis, waitFor } from '@redis-resilience/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { init, isRedisUnavailableError } from '../src/index.js';
+import { recordingInstrumentation, settle } from './helpers.js';
+
+afterAll(stopAllRedis);
+
+describe('sentinel', () => {
+  it('follows the promotion of the replica after the master is SIGKILLed; the failover is counted', async () => {
+    const setup = await startSentinelSetup({ downAfterMs: 1000 });
+    const rec = recordingInstrumentation();
+    const rr = init(
+      {
+        redis: { sentinels: setup.sentinelAddresses, name: setup.masterName },
+        retry: { deadlineMs: 1500 },
+        timeouts: { connectMs: 500, commandMs: 300 },
+        queue: { maxWaitMs: 300 },
+        breaker: { resetTimeoutMs: 500 },
+      },
+      { instrumentation: rec.instrumentation },
+    );
+    try {
+      expect(await rr.client.set('k', 'before')).toBe('OK');
+      await setup.master.kill();
+      const deadline = rr.options.retry.deadlineMs;
+      let worst = 0;
+      let failed = 0;
+      // Keep writing through the switch; every call settles within its deadline, fails typed, or succeeds.
+      await waitFor(
+        async () => {
+          const r = await settle(rr.client.set('k', 'after'));
+          worst = Math.max(worst, r.ms);
+          if (r.error) {
+            expect(isRedisUnavailableError(r.error), String(r.error)).toBe(true);
+            failed++;
+          }
+          return r.value === 'OK';
+        },
+        { timeoutMs: 45_000, intervalMs: 50 },
+      );
+      expect(failed).toBeGreaterThan(0);
+      expect(worst).toBeLessThan(deadline + 250);
+      const master = await setup.currentMaster();
+      expect(master.port).toBe(setup.replica.port);
+      expect(await setup.replica.cli('GET', 'k')).toBe('after');
+      await waitFor(() => rec.failovers.length > 0);
+      expect(rec.failovers[0]?.to).toBe(`127.0.0.1:${setup.replica.port}`);
+    } finally {
+      await rr.close();
+      await setup.stop();
+    }
+  });
+});
