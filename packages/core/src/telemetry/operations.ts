@@ -44,6 +44,15 @@ function info(label: string, redis: boolean): OperationInfo {
 
 const OTHER = info(OTHER_OPERATION, true);
 
+/**
+ * `withFallback(name, …)` calls are `fallback.<name>`: names chosen in code, like routes, so kept; but capped, since
+ * nothing stops a name being built from data.
+ */
+const CUSTOM_FALLBACK = /^fallback\.[A-Za-z0-9_.:-]{1,48}$/;
+const MAX_CUSTOM_FALLBACKS = 32;
+const OTHER_FALLBACK = info('fallback.other', false);
+let customFallbacks = 0;
+
 /** Only normalized names are cached: the cache is then bounded by the command list plus the logical names. */
 const known = new Map<string, OperationInfo>();
 for (const name of [...BATCH_OPERATIONS]) known.set(name, info(name, true));
@@ -54,6 +63,13 @@ export function operationInfo(operation: string): OperationInfo {
   const hit = known.get(operation);
   if (hit) return hit;
   if (typeof operation !== 'string' || operation.length === 0 || operation.length > 64) return OTHER;
+  if (operation.startsWith('fallback.')) {
+    if (!CUSTOM_FALLBACK.test(operation) || customFallbacks >= MAX_CUSTOM_FALLBACKS) return OTHER_FALLBACK;
+    customFallbacks++;
+    const custom = info(operation, false);
+    known.set(operation, custom);
+    return custom;
+  }
   const lower = operation.toLowerCase();
   const normalized = known.get(lower);
   if (normalized) return normalized;
@@ -62,9 +78,4 @@ export function operationInfo(operation: string): OperationInfo {
   // Cache under the lower-case name only; mixed-case spellings are resolved again rather than grow the map.
   known.set(lower, resolved);
   return resolved;
-}
-
-/** Logical names other packages add (e.g. a fallback module's own operation); call at load time only. */
-export function registerLogicalOperation(name: string): void {
-  if (/^[a-z][A-Za-z0-9_.]{0,63}$/.test(name) && !known.has(name)) known.set(name, info(name, false));
 }

@@ -125,6 +125,19 @@ describe('metrics', () => {
     ).toBe(1);
   });
 
+  it('withFallback names are kept as INTERNAL operations, up to a cap', async () => {
+    const h = harness();
+    for (let i = 0; i < 40; i++) h.telemetry.instrumentation.startCall(`fallback.step${i}`, []).end('fallback', 0);
+    h.telemetry.instrumentation.startCall('fallback.user 42', []).end('fallback', 0);
+    const text = await h.telemetry.metrics();
+    const ops = new Set([...text.matchAll(/operation="([^"]+)"/g)].map((m) => m[1]));
+    expect(ops.has('fallback.step0')).toBe(true);
+    expect(ops.has('fallback.step39')).toBe(false);
+    expect(ops.has('fallback.other')).toBe(true);
+    expect(ops.size).toBe(33);
+    expect(h.spans().find((s) => s.name === 'fallback.step0')?.kind).toBe(0); // INTERNAL
+  });
+
   it('counts retries, retry outcomes, budget exhaustion, fallbacks and connection events', async () => {
     const h = harness();
     const i = h.telemetry.instrumentation;
