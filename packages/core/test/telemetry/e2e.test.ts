@@ -189,6 +189,26 @@ describe('end to end through the built package', () => {
       expect(rejected[0]?.attributes['error.type']).toBe('circuit_open');
       expect(children_of(spans, rejected[0]!)).toEqual([]);
 
+      // Logs: the breaker opening is one warn with where and what; connection errors are rate-limited.
+      const logs = run.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logs.filter((l) => l.msg === 'redis circuit breaker opened: calls fail fast')).toEqual([
+        {
+          level: 'warn',
+          msg: 'redis circuit breaker opened: calls fail fast',
+          client: service,
+          address: `127.0.0.1:${redis.port}`,
+          node: 'default',
+          from: 'closed',
+          to: 'open',
+        },
+      ]);
+      const errorLogs = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('redis connection error'));
+      expect(errorLogs.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(errorLogs.map((l) => l.error_type)).size).toBe(errorLogs.length); // one per type in 10 s
+
       // The exemplar of the warm GET points at its trace.
       expect(openmetrics).toContain(`trace_id="${warmGet?.traceId}"`);
 
