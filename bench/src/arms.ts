@@ -1,0 +1,136 @@
+/**
+ * The six ways of calling Redis under comparison. Each arm has its own connection and the same two calls, so
+ * the workload is identical and only the wrapping differs.
+ */
+import { createRequire } from 'node:module';
+import type * as Core from '@redis-resilience/core';
+import { circuitBreaker, ExponentialBackoff, handleAll, retry, SamplingBreaker, wrap } from 'cockatiel';
+import type { BenchTracing } from './tracing.js';
+
+export type ArmId = 'raw' | 'otel' | 'opossum' | 'cockatiel' | 'rr-metrics' | 'rr-traced';
+
+export interface Client {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+}
+
+export interface Arm {
+  readonly id: ArmId;
+  readonly label: string;
+  readonly client: Client;
+  /** Whether every call must produce a span (checked, else the arm's numbers are invalid). */
+  readonly traced: boolean;
+  /** Switches its tracing on for its own rounds and off again. */
+  enter(): void;
+  leave(): void;
+  close(): Promise<void>;
+}
+
+/** The slice of opossum used here; @types/opossum lags behind opossum 10. */
+type OpossumCtor = new (
+  action: (fn: () => Promise<unknown>) => Promise<unknown>,
+  options?: object,
+) => { fire(fn: () => Promise<unknown>): Promise<unknown>; shutdown(): void };
+
+const noop = () => {};
+
+export async function createArms(url: string, tracing: BenchTracing, core: typeof Core): Promise<Arm[]> {
+  const { Redis } = tracing.ioredis;
+  const connect = async () => {
+    const redis = new Redis(url);
+    await redis.ping();
+    return redis;
+  };
+  const plain = (redis: InstanceType<typeof Redis>): Client => ({
+    get: (k) => redis.get(k),
+    set: (k, v) => redis.set(k, v),
+  });
+
+  const raw = await connect();
+  const otel = await connect();
+
+  const opossumRedis = await connect();
+  const CircuitBreaker = createRequire(import.meta.url)('opossum') as OpossumCtor;
+  // opossum's defaults (10 s timeout per call, rolling percentiles on), as a service would start with.
+  const breaker = new CircuitBreaker((fn) => fn());
+
+  const cockatielRedis = await connect();
+  // Comparable to the package's defaults: open at 50 % failures over 10 s, probe after 5 s, two retries.
+  const policy = wrap(
+    retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff() }),
+    circuitBreaker(handleAll, {
+      halfOpenAfter: 5000,
+      breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000 }),
+    }),
+  );
+
+  const rrMetrics = core.init({ redis: url, serviceName: 'bench-metrics', tracing: false });
+  const rrTraced = core.init({ redis: url, serviceName: 'bench-traced', tracing: { startSdk: false } });
+  await Promise.all([rrMetrics.client.ping(), rrTraced.client.ping()]);
+
+  return [
+    {
+      id: 'raw',
+      label: 'raw ioredis',
+      client: plain(raw),
+      traced: false,
+      enter: noop,
+      leave: noop,
+      close: async () => raw.disconnect(),
+    },
+    {
+      id: 'otel',
+      label: 'ioredis + instrumentation-ioredis',
+      client: plain(otel),
+      traced: true,
+      enter: () => tracing.setInstrumentation(true),
+      leave: () => tracing.setInstrumentation(false),
+      close: async () => otel.disconnect(),
+    },
+    {
+      id: 'opossum',
+      label: 'ioredis + opossum',
+      client: {
+        get: (k) => breaker.fire(() => opossumRedis.get(k)),
+        set: (k, v) => breaker.fire(() => opossumRedis.set(k, v)),
+      },
+      traced: false,
+      enter: noop,
+      leave: noop,
+      close: async () => {
+        breaker.shutdown();
+        opossumRedis.disconnect();
+      },
+    },
+    {
+      id: 'cockatiel',
+      label: 'ioredis + cockatiel retry + breaker',
+      client: {
+        get: (k) => policy.execute(() => cockatielRedis.get(k)),
+        set: (k, v) => policy.execute(() => cockatielRedis.set(k, v)),
+      },
+      traced: false,
+      enter: noop,
+      leave: noop,
+      close: async () => cockatielRedis.disconnect(),
+    },
+    {
+      id: 'rr-metrics',
+      label: 'redis-resilience, metrics only',
+      client: rrMetrics.client,
+      traced: false,
+      enter: noop,
+      leave: noop,
+      close: () => rrMetrics.close(),
+    },
+    {
+      id: 'rr-traced',
+      label: 'redis-resilience, fully traced',
+      client: rrTraced.client,
+      traced: true,
+      enter: () => tracing.setGlobalTracing(true),
+      leave: () => tracing.setGlobalTracing(false),
+      close: () => rrTraced.close(),
+    },
+  ];
+}

@@ -1,0 +1,98 @@
+/**
+ * The tracing set-up shared by the traced arms, in one process:
+ * - an SDK TracerProvider with the AlwaysOn sampler and a batch processor feeding a counting no-op exporter, so
+ *   span creation and batching are measured and serialisation is left out (for both traced arms alike);
+ * - a global provider that switches between that SDK provider and the API's no-op tracer, so untraced arms run
+ *   exactly as in an app with no SDK: the API hands out tracers once, so a global registration cannot be undone;
+ * - @opentelemetry/instrumentation-ioredis, registered before ioredis is first required (it patches through a
+ *   require hook), then enabled only for its own rounds.
+ */
+import { createRequire } from 'node:module';
+import { context, ProxyTracerProvider, type Tracer, type TracerProvider, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  TracerProvider as SdkTracerProvider,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
+
+/** Counts what it is handed and drops it. */
+export class CountingExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
+    this.spans += spans.length;
+    done({ code: 0 }); // ExportResultCode.SUCCESS
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class SwitchTracerProvider implements TracerProvider {
+  active = false;
+  private readonly noop: TracerProvider = new ProxyTracerProvider();
+
+  constructor(private readonly sdk: TracerProvider) {}
+
+  getTracer(name: string, version?: string): Tracer {
+    const real = this.sdk.getTracer(name, version);
+    const noop = this.noop.getTracer(name, version);
+    const pick = () => (this.active ? real : noop);
+    return {
+      startSpan: (n, options, ctx) => pick().startSpan(n, options, ctx),
+      startActiveSpan: ((...args: Parameters<Tracer['startActiveSpan']>) =>
+        (pick().startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'],
+    };
+  }
+}
+
+export interface BenchTracing {
+  readonly exporter: CountingExporter;
+  /** Routes the global provider to the SDK (the package's traced arm). */
+  setGlobalTracing(on: boolean): void;
+  /** Patches (or unpatches) ioredis with instrumentation-ioredis. */
+  setInstrumentation(on: boolean): void;
+  /** Exports every span ended so far. */
+  flush(): Promise<void>;
+  /** `require('ioredis')` after the instrumentation's hook is in place. */
+  readonly ioredis: typeof import('ioredis');
+  shutdown(): Promise<void>;
+}
+
+export function setUpTracing(): BenchTracing {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const exporter = new CountingExporter();
+  const sdk = new SdkTracerProvider({
+    sampler: new AlwaysOnSampler(),
+    // Large enough that no span is dropped at benchmark rates, so spans/op proves every call was traced.
+    spanProcessors: [
+      new BatchSpanProcessor({ exporter, maxQueueSize: 65_536, maxExportBatchSize: 4096, scheduledDelayMillis: 100 }),
+    ],
+  });
+  const global = new SwitchTracerProvider(sdk);
+  trace.setGlobalTracerProvider(global);
+
+  // One span per command, as in a request handler: without a parent span it would trace nothing.
+  const instrumentation = new IORedisInstrumentation({ requireParentSpan: false });
+  registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: sdk });
+  const ioredis = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  instrumentation.disable();
+
+  return {
+    exporter,
+    ioredis,
+    setGlobalTracing(on) {
+      global.active = on;
+    },
+    setInstrumentation(on) {
+      if (on) instrumentation.enable();
+      else instrumentation.disable();
+    },
+    flush: () => sdk.forceFlush(),
+    shutdown: () => sdk.shutdown(),
+  };
+}
