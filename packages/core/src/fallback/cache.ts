@@ -5,12 +5,12 @@
  * the reply is not awaited and a failed SET never fails the request). Unavailable: the loader is the answer,
  * with no wait beyond the guarded client's fail-fast path. Calls for one key share one flight in both modes.
  */
-import { isRedisUnavailableError } from '../errors/errors.js';
+import { InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
 import type { CallTracker } from '../instrumentation.js';
 import { isStorable, jsonCodec } from './codec.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheOptions, Codec, FallbackDeps, GetOrLoadOptions } from './types.js';
-import { nonEmptyString, positiveInt } from './validate.js';
+import { checkKeys, nonEmptyString, positiveInt } from './validate.js';
 
 export interface Cache {
   /** The cached value of `key`, or the loader's (then cached for `ttlSeconds`). A loader error propagates as is. */
@@ -32,11 +32,12 @@ const swallow = () => {};
 
 export function createCache(deps: FallbackDeps, defaults: CacheOptions = {}): Cache {
   const { client, instrumentation } = deps;
+  checkKeys('fallbacks.cache', defaults, ['ttlSeconds', 'codec']);
   const defaultTtl =
     defaults.ttlSeconds === undefined
       ? CACHE_DEFAULTS.ttlSeconds
-      : positiveInt('cache.ttlSeconds', defaults.ttlSeconds);
-  const defaultCodec = checkCodec('cache.codec', defaults.codec ?? jsonCodec);
+      : positiveInt('fallbacks.cache.ttlSeconds', defaults.ttlSeconds);
+  const defaultCodec = checkCodec('fallbacks.cache.codec', defaults.codec ?? jsonCodec);
   const flights = new SingleFlight<Flight>();
 
   async function callLoader(
@@ -121,7 +122,7 @@ export function createCache(deps: FallbackDeps, defaults: CacheOptions = {}): Ca
 function checkCodec(field: string, codec: unknown): Codec {
   const c = codec as Partial<Codec> | null;
   if (typeof c !== 'object' || c === null || typeof c.encode !== 'function' || typeof c.decode !== 'function') {
-    throw new TypeError(`${field} must be an object with encode(value) and decode(raw) functions`);
+    throw new InvalidOptionsError(field, [`${field}: must be an object with encode(value) and decode(raw) functions`]);
   }
   return c as Codec;
 }

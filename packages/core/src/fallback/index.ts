@@ -3,9 +3,10 @@
  * SQLite file appears unless the queue is used, and express-session is only required by services that use it.
  */
 import { type Cache, createCache } from './cache.js';
-import { createQueue, type StreamQueue } from './queue.js';
-import { createSessionStore, type SessionStore } from './sessions.js';
+import { createQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
+import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
 import type { FallbackDeps, FallbackOptions } from './types.js';
+import { checkKeys } from './validate.js';
 import { type WithFallback, withFallback } from './with-fallback.js';
 
 export interface Fallbacks {
@@ -22,7 +23,10 @@ export interface Fallbacks {
 
 export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions }): Fallbacks {
   const { options = {}, ...core } = deps;
-  // Created now: validates the cache options at init, and costs nothing until used.
+  checkKeys('fallbacks', options, ['cache', 'sessions', 'queue']);
+  // Every section is validated now, at init, though the queue and sessions are only built on first use.
+  const sessionOptions = resolveSessionOptions(options.sessions);
+  const queueOptions = resolveQueueOptions(options.queue);
   const cache = createCache(core, options.cache);
   let sessions: SessionStore | undefined;
   let queue: StreamQueue | undefined;
@@ -30,12 +34,12 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
   return {
     cache,
     get sessions() {
-      sessions ??= createSessionStore(core, options.sessions);
+      sessions ??= createSessionStore(core, sessionOptions);
       return sessions;
     },
     get queue() {
       if (closed && !queue) throw new Error('rr.queue: the client is closed');
-      queue ??= createQueue(core, options.queue);
+      queue ??= createQueue(core, queueOptions);
       return queue;
     },
     withFallback: withFallback(core),

@@ -6,13 +6,13 @@
  * stream keeps publish order. A timer replays the spool oldest first; a message that keeps failing with a command
  * error moves to `<stream><deadLetterSuffix>` after `maxReplayAttempts`.
  */
-import { isRedisUnavailableError } from '../errors/errors.js';
+import { InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
 import { SpoolFullError } from './errors.js';
 import { uuidv7 } from './ids.js';
 import { ID_FIELD, writeMessage } from './publish-script.js';
 import { type Fields, type FieldValue, Spool, type SpooledMessage } from './spool.js';
 import type { FallbackDeps, PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
-import { nonEmptyString, optionalString, positiveInt } from './validate.js';
+import { checkKeys, nonEmptyString, optionalString, positiveInt } from './validate.js';
 
 export interface StreamQueue {
   /** Resolves once the message is in the stream or durably spooled; rejects with SpoolFullError when the spool is full. */
@@ -37,22 +37,35 @@ export const QUEUE_DEFAULTS = Object.freeze({
 /** Spooled messages read per replay step. */
 const REPLAY_BATCH = 100;
 
-export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): StreamQueue {
-  const { client, instrumentation } = deps;
+/** Defaults merged and every field checked; called by createFallbacks at init, so a bad option fails there. */
+export function resolveQueueOptions(opts: StreamQueueOptions = {}): Required<StreamQueueOptions> {
+  checkKeys('fallbacks.queue', opts, Object.keys(QUEUE_DEFAULTS));
+  const q = 'fallbacks.queue';
   const cfg = {
-    spoolPath: optionalString('queue.spoolPath', opts.spoolPath, QUEUE_DEFAULTS.spoolPath),
-    maxSpooled: positiveInt('queue.maxSpooled', opts.maxSpooled ?? QUEUE_DEFAULTS.maxSpooled),
+    spoolPath: optionalString(`${q}.spoolPath`, opts.spoolPath, QUEUE_DEFAULTS.spoolPath),
+    maxSpooled: positiveInt(`${q}.maxSpooled`, opts.maxSpooled ?? QUEUE_DEFAULTS.maxSpooled),
     maxReplayAttempts: positiveInt(
-      'queue.maxReplayAttempts',
+      `${q}.maxReplayAttempts`,
       opts.maxReplayAttempts ?? QUEUE_DEFAULTS.maxReplayAttempts,
     ),
-    deadLetterSuffix: optionalString('queue.deadLetterSuffix', opts.deadLetterSuffix, QUEUE_DEFAULTS.deadLetterSuffix),
-    replayIntervalMs: positiveInt('queue.replayIntervalMs', opts.replayIntervalMs ?? QUEUE_DEFAULTS.replayIntervalMs),
-    dedupTtlSeconds: positiveInt('queue.dedupTtlSeconds', opts.dedupTtlSeconds ?? QUEUE_DEFAULTS.dedupTtlSeconds),
+    deadLetterSuffix: optionalString(`${q}.deadLetterSuffix`, opts.deadLetterSuffix, QUEUE_DEFAULTS.deadLetterSuffix),
+    replayIntervalMs: positiveInt(`${q}.replayIntervalMs`, opts.replayIntervalMs ?? QUEUE_DEFAULTS.replayIntervalMs),
+    dedupTtlSeconds: positiveInt(`${q}.dedupTtlSeconds`, opts.dedupTtlSeconds ?? QUEUE_DEFAULTS.dedupTtlSeconds),
   };
-  if (cfg.deadLetterSuffix === '') {
-    throw new TypeError('queue.deadLetterSuffix must be non-empty: dead letters must not go back to their own stream');
+  if (cfg.spoolPath === '') {
+    throw new InvalidOptionsError(`${q}.spoolPath`, [`${q}.spoolPath: must be a file path`]);
   }
+  if (cfg.deadLetterSuffix === '') {
+    throw new InvalidOptionsError(`${q}.deadLetterSuffix`, [
+      `${q}.deadLetterSuffix: must be non-empty, or dead letters would go back to their own stream`,
+    ]);
+  }
+  return cfg;
+}
+
+export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): StreamQueue {
+  const { client, instrumentation } = deps;
+  const cfg = resolveQueueOptions(opts);
   const spool = new Spool(cfg.spoolPath);
   let timer: NodeJS.Timeout | undefined;
   let replaying: Promise<number> | undefined;

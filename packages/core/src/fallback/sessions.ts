@@ -10,7 +10,7 @@ import type { Outcome } from '../telemetry/catalog.js';
 import { loadStoreBase, type StoreBase } from './express-session.js';
 import { type PendingEntry, SessionMemory } from './session-memory.js';
 import type { FallbackDeps, SessionStoreOptions } from './types.js';
-import { optionalString, positiveInt } from './validate.js';
+import { checkKeys, optionalString, positiveInt } from './validate.js';
 
 /** A session as express-session hands it over: JSON-serializable, with its cookie (the only part read here). */
 export interface SessionRecord {
@@ -54,26 +54,28 @@ export const SESSION_DEFAULTS = Object.freeze({
 /** Pending sessions sent per write-back round trip. */
 const WRITE_BACK_BATCH = 100;
 
-interface Resolved {
-  prefix: string;
-  ttlSeconds: number;
-  maxFallbackEntries: number;
-  writeBackIntervalMs: number;
-}
+type Resolved = Required<SessionStoreOptions>;
 
-export function createSessionStore(deps: FallbackDeps, opts: SessionStoreOptions = {}): SessionStore {
-  const resolved: Resolved = {
-    prefix: optionalString('sessions.prefix', opts.prefix, SESSION_DEFAULTS.prefix),
-    ttlSeconds: positiveInt('sessions.ttlSeconds', opts.ttlSeconds ?? SESSION_DEFAULTS.ttlSeconds),
+/** Defaults merged and every field checked; called by createFallbacks at init, so a bad option fails there. */
+export function resolveSessionOptions(opts: SessionStoreOptions = {}): Resolved {
+  checkKeys('fallbacks.sessions', opts, Object.keys(SESSION_DEFAULTS));
+  const f = 'fallbacks.sessions';
+  return {
+    prefix: optionalString(`${f}.prefix`, opts.prefix, SESSION_DEFAULTS.prefix),
+    ttlSeconds: positiveInt(`${f}.ttlSeconds`, opts.ttlSeconds ?? SESSION_DEFAULTS.ttlSeconds),
     maxFallbackEntries: positiveInt(
-      'sessions.maxFallbackEntries',
+      `${f}.maxFallbackEntries`,
       opts.maxFallbackEntries ?? SESSION_DEFAULTS.maxFallbackEntries,
     ),
     writeBackIntervalMs: positiveInt(
-      'sessions.writeBackIntervalMs',
+      `${f}.writeBackIntervalMs`,
       opts.writeBackIntervalMs ?? SESSION_DEFAULTS.writeBackIntervalMs,
     ),
   };
+}
+
+export function createSessionStore(deps: FallbackDeps, opts: SessionStoreOptions = {}): SessionStore {
+  const resolved = resolveSessionOptions(opts);
   const Impl = storeClass(loadStoreBase());
   return new Impl(deps, resolved) as unknown as SessionStore;
 }

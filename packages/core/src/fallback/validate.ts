@@ -23,3 +23,17 @@ export function optionalString(field: string, value: unknown, fallback: string):
   }
   return value;
 }
+
+/** An options section must be an object of known fields: a typo must not silently fall back to a default. */
+export function checkKeys(section: string, value: unknown, known: readonly string[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionsError(section, [`${section}: must be an object`]);
+  }
+  const unknown = Object.keys(value).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    const names = unknown.map((k) => `${section}.${k}`).join(', ');
+    throw new InvalidOptionsError(`${section}.${unknown[0]}`, [
+      `unknown option${unknown.length > 1 ? 's' : ''} ${names}`,
+    ]);
+  }
+}

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../src/fallback/cache.js';
 import type { BinaryCodec } from '../../src/fallback/types.js';
 import { init, isInvalidOptionsError, type RedisResilience } from '../../src/index.js';
-import { FAST, fallbackRecorder, sleep } from './helpers.js';
+import { FAST, fallbackRecorder, ready, sleep } from './helpers.js';
 
 afterAll(stopAllRedis);
 
@@ -21,14 +21,16 @@ describe('cache.getOrLoad, Redis healthy', () => {
   afterEach(async () => {
     await rr?.close();
   });
-  const setup = () => {
+  const setup = async () => {
     rec = fallbackRecorder();
     rr = init({ redis: server.url, ...FAST }, { instrumentation: rec.instrumentation });
+    await ready(rr);
+    rec.calls.length = 0;
     return createCache({ client: rr.client, instrumentation: rec.instrumentation }, { ttlSeconds: 60 });
   };
 
   it('miss loads and populates with SET EX; the next call is a hit without the loader', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     let loads = 0;
     const loader = async () => ({ id: 1, name: 'x', loads: ++loads });
@@ -46,7 +48,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('per-call ttlSeconds overrides the default', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     await cache.getOrLoad(k, async () => 'v', { ttlSeconds: 5 });
     await waitFor(async () => Number(await server.cli('TTL', k)) > 0, { timeoutMs: 2000 });
@@ -54,7 +56,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('1,000 concurrent misses on one key: one GET, one loader call, one value for all', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     let loads = 0;
     const loader = async () => {
@@ -70,7 +72,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('a corrupt cached value is a miss: reloaded and overwritten, never a crash', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     await server.cli('SET', k, '{not json');
     expect(await cache.getOrLoad(k, async () => ({ ok: true }))).toEqual({ ok: true });
@@ -79,7 +81,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('WRONGTYPE on GET (the key holds a list) is a miss: the loader answers and SET replaces the list', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     await server.cli('RPUSH', k, 'a');
     expect(await cache.getOrLoad(k, async () => 'fresh')).toBe('fresh');
@@ -88,7 +90,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('a loader error propagates as the loader error itself, to every joiner, and is not cached', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     const boom = new Error('db down');
     const calls = Array.from({ length: 10 }, () =>
@@ -102,7 +104,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('a failed populate (Redis refuses writes: OOM) never fails the request', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     await server.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     await server.cli('CONFIG', 'SET', 'maxmemory', '1');
@@ -116,7 +118,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('a pluggable codec: binary values round-trip through getBuffer', async () => {
-    const cache = setup();
+    const cache = await setup();
     const k = key();
     const codec: BinaryCodec<Uint8Array> = {
       binary: true,
@@ -140,7 +142,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('validates its arguments with clear errors', async () => {
-    const cache = setup();
+    const cache = await setup();
     await expect(cache.getOrLoad('', async () => 1)).rejects.toThrow('cache.getOrLoad: key must be a non-empty string');
     await expect(cache.getOrLoad('k', 'nope' as never)).rejects.toThrow('loader must be a function');
     const bad = await cache.getOrLoad('k', async () => 1, { ttlSeconds: 1.5 }).catch((e: unknown) => e);
@@ -148,11 +150,11 @@ describe('cache.getOrLoad, Redis healthy', () => {
     expect((bad as Error).message).toContain('ttlSeconds: must be an integer from 1');
     await expect(cache.getOrLoad('k', async () => 1, { ttlSeconds: 0 })).rejects.toThrow('ttlSeconds');
     expect(() => createCache({ client: rr.client, instrumentation: rec.instrumentation }, { ttlSeconds: -1 })).toThrow(
-      'cache.ttlSeconds',
+      'fallbacks.cache.ttlSeconds',
     );
     expect(() =>
       createCache({ client: rr.client, instrumentation: rec.instrumentation }, { codec: {} as never }),
-    ).toThrow('cache.codec must be an object with encode(value) and decode(raw)');
+    ).toThrow('fallbacks.cache.codec: must be an object with encode(value) and decode(raw)');
   });
 });
 
@@ -180,6 +182,7 @@ describe('cache.getOrLoad, Redis down', () => {
     const rec = fallbackRecorder();
     const rr = init({ redis: server.url, ...FAST }, { instrumentation: rec.instrumentation });
     const cache = createCache({ client: rr.client, instrumentation: rec.instrumentation }, { ttlSeconds: 60 });
+    await ready(rr);
     const source = new Map(Array.from({ length: 5 }, (_, i) => [`user:${i}`, { id: i, name: `user ${i}` }]));
     let loads = 0;
     const loader = (k: string) => async () => {
@@ -252,7 +255,8 @@ describe('cache.getOrLoad, Redis down', () => {
         console.log(
           afterOpen.map((s) => `${(s.at - outageStart).toFixed(0)}:${s.ms.toFixed(0)}:${s.reason}`).join(' '),
         );
-      expect(maxAfter).toBeLessThan(50);
+      // Well below the 500 ms deadline; the slack is for GC and a loaded CI machine, not for any wait of ours.
+      expect(maxAfter).toBeLessThan(100);
 
       // Single-flight while down: 1,000 concurrent requests for a cold key, one loader call.
       const loadsBefore = loads;

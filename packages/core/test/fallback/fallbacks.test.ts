@@ -5,7 +5,7 @@ import { startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { afterAll, expect, it } from 'vitest';
 import { createFallbacks } from '../../src/fallback/index.js';
 import { init } from '../../src/index.js';
-import { FAST, fallbackRecorder } from './helpers.js';
+import { FAST, fallbackRecorder, ready } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rr-fallbacks-'));
 afterAll(async () => {
@@ -24,6 +24,7 @@ it('createFallbacks: queue and sessions are made on first access; close is idemp
     options: { cache: { ttlSeconds: 30 }, queue: { spoolPath } },
   });
   try {
+    await ready(rr);
     expect(await fb.cache.getOrLoad('k', async () => 'v')).toBe('v');
     expect(
       await fb.withFallback(
@@ -45,5 +46,22 @@ it('createFallbacks: queue and sessions are made on first access; close is idemp
   }
   expect(() =>
     createFallbacks({ client: rr.client, instrumentation: rec.instrumentation, options: { cache: { ttlSeconds: 0 } } }),
-  ).toThrow('cache.ttlSeconds');
+  ).toThrow('fallbacks.cache.ttlSeconds');
+});
+
+it('createFallbacks validates every section at once, naming the field, though queue and sessions are lazy', async () => {
+  const rr = init({ redis: 'redis://127.0.0.1:1', ...FAST });
+  const deps = { client: rr.client, instrumentation: fallbackRecorder().instrumentation };
+  try {
+    const make = (options: object) => () => createFallbacks({ ...deps, options });
+    expect(make({ queue: { maxSpooled: 0 } })).toThrow('fallbacks.queue.maxSpooled: must be an integer from 1');
+    expect(make({ queue: { deadLetterSuffix: '' } })).toThrow('fallbacks.queue.deadLetterSuffix: must be non-empty');
+    expect(make({ sessions: { maxFallbackEntries: -1 } })).toThrow('fallbacks.sessions.maxFallbackEntries');
+    expect(make({ sessions: { ttl: 5 } })).toThrow('unknown option fallbacks.sessions.ttl');
+    expect(make({ cache: { ttl: 5 } })).toThrow('unknown option fallbacks.cache.ttl');
+    expect(make({ spool: {} })).toThrow('unknown option fallbacks.spool');
+    expect(make({ queue: null })).toThrow('fallbacks.queue: must be an object');
+  } finally {
+    await rr.close();
+  }
 });

@@ -2,6 +2,7 @@
  * Test helpers for the fallbacks: a recording Instrumentation that keeps every logical call with its fallback
  * span events, plus the fallback metric hooks. Built on noopInstrumentation so hooks added later stay covered.
  */
+import { waitFor } from '@redis-resilience/testkit';
 import type { CallTracker, Instrumentation } from '../../src/instrumentation.js';
 import { noopInstrumentation } from '../../src/instrumentation.js';
 
@@ -78,3 +79,11 @@ export const FAST = {
 } as const;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Wait until the client answers PING: tests that assert the healthy path must not race the first connect. */
+export async function ready(rr: { client: { ping(): Promise<string> } }): Promise<void> {
+  await waitFor(async () => (await rr.client.ping().catch(() => '')) === 'PONG', {
+    timeoutMs: 10_000,
+    message: 'client connected to Redis',
+  });
+}

@@ -17,7 +17,7 @@ import { dedupKey, writeMessage } from '../../src/fallback/publish-script.js';
 import { createQueue, type StreamQueue } from '../../src/fallback/queue.js';
 import { Spool } from '../../src/fallback/spool.js';
 import { init, type RedisResilience } from '../../src/index.js';
-import { FAST, fallbackRecorder } from './helpers.js';
+import { FAST, fallbackRecorder, ready } from './helpers.js';
 
 const dirs: string[] = [];
 const spoolFile = () => {
@@ -52,12 +52,13 @@ afterEach(async () => {
 });
 
 /** A queue whose client goes through the fault proxy, so the test can cut it off while Redis keeps its data. */
-function setup(opts: Parameters<typeof createQueue>[1] = {}) {
+async function setup(opts: Parameters<typeof createQueue>[1] = {}) {
   const rec = fallbackRecorder();
   const rr = init({ redis: proxy.url, ...FAST }, { instrumentation: rec.instrumentation });
   const deps = { client: rr.client, instrumentation: rec.instrumentation };
   const queue = createQueue(deps, { spoolPath: spoolFile(), replayIntervalMs: 50, ...opts });
   open.push({ rr, queue });
+  await ready(rr);
   return { rec, rr, queue, deps };
 }
 
@@ -75,7 +76,7 @@ async function entries(stream: string): Promise<Record<string, string>[]> {
 
 describe('queue.publish', () => {
   it('healthy: adds to the stream with the idempotency id as a field; the same id twice adds once', async () => {
-    const { queue } = setup();
+    const { queue } = await setup();
     const stream = newStream();
     const r1 = await queue.publish(stream, { order: 'o-1', amount: 12.5, blob: Buffer.from([0, 1, 2]) });
     expect(r1.spooled).toBe(false);
@@ -94,7 +95,7 @@ describe('queue.publish', () => {
   });
 
   it('a command error on a direct publish propagates and nothing is spooled', async () => {
-    const { queue } = setup();
+    const { queue } = await setup();
     const stream = newStream();
     await raw.set(stream, 'not a stream');
     await expect(queue.publish(stream, 'x')).rejects.toThrow(/WRONGTYPE/);
@@ -102,18 +103,18 @@ describe('queue.publish', () => {
   });
 
   it('validates stream, payload and options', async () => {
-    const { queue, deps } = setup();
+    const { queue, deps } = await setup();
     await expect(queue.publish('', 'x')).rejects.toThrow('stream must be a non-empty string');
     await expect(queue.publish('s', { idempotency_id: 'x' })).rejects.toThrow('is reserved');
     await expect(queue.publish('s', { a: Number.NaN })).rejects.toThrow('finite numbers');
     await expect(queue.publish('s', {})).rejects.toThrow('payload has no fields');
     await expect(queue.publish('s', 5 as never)).rejects.toThrow('payload must be a string or an object');
-    expect(() => createQueue(deps, { spoolPath: spoolFile(), maxSpooled: 0 })).toThrow('queue.maxSpooled');
+    expect(() => createQueue(deps, { spoolPath: spoolFile(), maxSpooled: 0 })).toThrow('fallbacks.queue.maxSpooled');
     expect(() => createQueue(deps, { spoolPath: spoolFile(), deadLetterSuffix: '' })).toThrow('deadLetterSuffix');
   });
 
   it('while Redis is unreachable: messages are spooled, then replayed in publish order once it is back', async () => {
-    const { queue, rec } = setup();
+    const { queue, rec } = await setup();
     const stream = newStream();
     await queue.publish(stream, { seq: -1 }); // reaches Redis directly
     await proxy.setMode('refuse');
@@ -145,7 +146,7 @@ describe('queue.publish', () => {
   });
 
   it('a full spool rejects with SpoolFullError and stores nothing more', async () => {
-    const { queue, rec } = setup({ maxSpooled: 3 });
+    const { queue, rec } = await setup({ maxSpooled: 3 });
     const stream = newStream();
     await proxy.setMode('refuse');
     for (let i = 0; i < 3; i++) expect((await queue.publish(stream, { i })).spooled).toBe(true);
@@ -164,11 +165,13 @@ describe('queue.publish', () => {
   it('a replay interrupted after XADD but before the spool delete adds nothing twice', async () => {
     const stream = newStream();
     const path = spoolFile();
-    const first = setup({ spoolPath: path, replayIntervalMs: 60_000 });
+    const first = await setup({ spoolPath: path, replayIntervalMs: 60_000 });
     await proxy.setMode('refuse');
     for (let seq = 0; seq < 10; seq++) await first.queue.publish(stream, { seq }, { id: `i${seq}` });
     first.queue.close();
     await proxy.setMode('pass');
+    // The client reconnects with backoff: wait until it answers before playing the crashed process.
+    await ready(first.rr);
 
     // The crashed process had already written the first 4 (XADD done, rows not yet deleted).
     const spool = new Spool(path);
@@ -181,7 +184,7 @@ describe('queue.publish', () => {
     expect(await raw.xlen(stream)).toBe(4);
 
     // A restarted process opens the same spool and replays everything left.
-    const second = setup({ spoolPath: path, replayIntervalMs: 60_000 });
+    const second = await setup({ spoolPath: path, replayIntervalMs: 60_000 });
     expect(second.queue.spooled()).toBe(10);
     expect(second.rec.spooled).toContainEqual({ stream, depth: 10 });
     expect(await second.queue.replay()).toBe(10);
@@ -191,7 +194,7 @@ describe('queue.publish', () => {
 
   it('a spool file is owned by one process at a time', async () => {
     const path = spoolFile();
-    setup({ spoolPath: path });
+    await setup({ spoolPath: path });
     const rec = fallbackRecorder();
     const rr = init({ redis: proxy.url, ...FAST });
     open.push({ rr });
@@ -201,7 +204,7 @@ describe('queue.publish', () => {
   });
 
   it('after maxReplayAttempts command errors a message goes to the dead-letter stream, and order holds', async () => {
-    const { queue, rec } = setup({ maxReplayAttempts: 3 });
+    const { queue, rec } = await setup({ maxReplayAttempts: 3 });
     const stream = newStream();
     await proxy.setMode('refuse');
     await queue.publish(stream, { seq: 0 }, { id: 'd0' });
@@ -219,7 +222,7 @@ describe('queue.publish', () => {
   });
 
   it('a stream stuck on a command error does not hold back the others', async () => {
-    const { queue } = setup({ maxReplayAttempts: 1000 });
+    const { queue } = await setup({ maxReplayAttempts: 1000 });
     const stuck = newStream();
     const fine = newStream();
     await proxy.setMode('refuse');
@@ -231,6 +234,29 @@ describe('queue.publish', () => {
     await waitFor(() => queue.spooled(fine) === 0, { timeoutMs: 10_000 });
     expect((await entries(fine)).map((e) => e.n)).toEqual(['1', '2']);
     expect(queue.spooled(stuck)).toBe(1);
+  });
+
+  it('replay rate: 2,000 spooled messages drain in order', async () => {
+    const { queue } = await setup({ replayIntervalMs: 60_000 });
+    const stream = newStream();
+    await proxy.setMode('refuse');
+    for (let seq = 0; seq < 2000; seq++) await queue.publish(stream, { seq, body: 'x'.repeat(100) });
+    await proxy.setMode('pass');
+    // The first replay may find the client still reconnecting; repeat until it drains.
+    const started = performance.now();
+    let replayed = 0;
+    await waitFor(
+      async () => {
+        replayed += await queue.replay();
+        return queue.spooled() === 0;
+      },
+      { timeoutMs: 30_000, message: 'spool drained by replay()' },
+    );
+    const ms = performance.now() - started;
+    console.log(`replay: 2000 messages in ${ms.toFixed(0)} ms (${Math.round((2000 / ms) * 1000)} msg/s)`);
+    expect(replayed).toBe(2000);
+    const got = await entries(stream);
+    expect(got.map((e) => Number(e.seq))).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 
   it('spool write cost: a durable append (WAL, synchronous=FULL)', () => {

@@ -6,7 +6,7 @@ import session from 'express-session';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSessionStore, type SessionStore } from '../../src/fallback/sessions.js';
 import { init, type RedisResilience } from '../../src/index.js';
-import { FAST, fallbackRecorder } from './helpers.js';
+import { FAST, fallbackRecorder, ready } from './helpers.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -70,20 +70,21 @@ async function startApp(store: SessionStore) {
   return { login, me, post, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-function setup(url: string) {
+async function setup(url: string) {
   const rec = fallbackRecorder();
   const rr: RedisResilience = init({ redis: url, ...FAST }, { instrumentation: rec.instrumentation });
   const store = createSessionStore(
     { client: rr.client, instrumentation: rec.instrumentation },
     { writeBackIntervalMs: 100 },
   );
+  await ready(rr);
   return { rec, rr, store };
 }
 
 describe('sessions', () => {
   it('keeps users logged in across a Redis kill and restart; outage sessions reach Redis afterwards', async () => {
     const server: RedisProcess = await startRedis();
-    const { rec, rr, store } = setup(server.url);
+    const { rec, rr, store } = await setup(server.url);
     const app = await startApp(store);
     try {
       const alice = await app.login('alice');
@@ -144,7 +145,7 @@ describe('sessions', () => {
   it('changes and logouts made during an outage win over what Redis held, once it is reachable again', async () => {
     const server = await startRedis();
     const proxy = await startFaultProxy({ host: server.host, port: server.port });
-    const { rec, rr, store } = setup(proxy.url);
+    const { rec, rr, store } = await setup(proxy.url);
     const app = await startApp(store);
     try {
       const carol = await app.login('carol');
@@ -181,7 +182,7 @@ describe('sessions', () => {
 
   it('a corrupt stored session reads as no session, not a 500', async () => {
     const server = await startRedis();
-    const { rr, store } = setup(server.url);
+    const { rr, store } = await setup(server.url);
     const app = await startApp(store);
     try {
       const erin = await app.login('erin');
@@ -199,8 +200,10 @@ describe('sessions', () => {
     const rr = init({ redis: 'redis://127.0.0.1:1', ...FAST, breaker: { enabled: false } });
     try {
       const deps = { client: rr.client, instrumentation: rec.instrumentation };
-      expect(() => createSessionStore(deps, { maxFallbackEntries: 0 })).toThrow('sessions.maxFallbackEntries');
-      expect(() => createSessionStore(deps, { ttlSeconds: 1.5 })).toThrow('sessions.ttlSeconds');
+      expect(() => createSessionStore(deps, { maxFallbackEntries: 0 })).toThrow(
+        'fallbacks.sessions.maxFallbackEntries',
+      );
+      expect(() => createSessionStore(deps, { ttlSeconds: 1.5 })).toThrow('fallbacks.sessions.ttlSeconds');
     } finally {
       await rr.close();
     }

@@ -2,7 +2,7 @@ import { startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withFallback } from '../../src/fallback/with-fallback.js';
 import { init, isRedisUnavailableError } from '../../src/index.js';
-import { FAST, fallbackRecorder } from './helpers.js';
+import { FAST, fallbackRecorder, ready } from './helpers.js';
 
 afterAll(stopAllRedis);
 
@@ -12,6 +12,7 @@ describe('withFallback', () => {
     const rec = fallbackRecorder();
     const rr = init({ redis: server.url, ...FAST }, { instrumentation: rec.instrumentation });
     const run = withFallback({ instrumentation: rec.instrumentation });
+    await ready(rr);
     try {
       await rr.client.set('top', '["a","b"]');
       const primary = async () => JSON.parse((await rr.client.get('top')) ?? '[]') as string[];
@@ -51,6 +52,7 @@ describe('withFallback', () => {
     const rec = fallbackRecorder();
     const rr = init({ redis: server.url, ...FAST }, { instrumentation: rec.instrumentation });
     const run = withFallback({ instrumentation: rec.instrumentation });
+    await ready(rr);
     try {
       await rr.client.rpush('list', 'x');
       let fallbacks = 0;
