@@ -53,17 +53,32 @@ export class TelemetryLog {
     safeLog(this.logger, 'warn', { ...this.fields, from, to }, 'redis master changed (failover)');
   }
 
-  /** Logs changes only: ioredis may report the same status more than once. */
+  /**
+   * Info when the connection comes up, when it is lost, and when it ends for good. While it is down, ioredis cycles
+   * through reconnecting/connecting/close on every attempt; those go to debug, or an outage would flood the log.
+   */
   connectionStatus(status: string): void {
     if (!this.logger || status === this.lastStatus) return;
+    const previous = this.lastStatus;
     this.lastStatus = status;
     const fields: Record<string, unknown> = { ...this.fields, status };
     if (status === 'ready') {
       // Errors hidden by the rate limit during an outage are accounted for when it ends.
       const suppressed = this.drainSuppressed();
       if (suppressed > 0) fields.suppressed_errors = suppressed;
+      safeLog(this.logger, 'info', fields, 'redis connection ready');
+    } else if (status === 'end') {
+      safeLog(this.logger, 'info', fields, 'redis connection ended');
+    } else if (previous === undefined || previous === 'ready') {
+      safeLog(
+        this.logger,
+        'info',
+        fields,
+        previous ? `redis connection lost (${status})` : `redis connection ${status}`,
+      );
+    } else {
+      safeLog(this.logger, 'debug', fields, `redis connection ${status}`);
     }
-    safeLog(this.logger, 'info', fields, `redis connection ${status}`);
   }
 
   connectionError(type: string, err: unknown): void {

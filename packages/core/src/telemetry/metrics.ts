@@ -1,22 +1,11 @@
 /**
- * The catalog registered into one injected prom-client Registry. The three per-call series (call duration, attempt
- * duration, retry outcome) are fast-metrics.ts objects bound once per label set; the rest are plain prom-client
- * metrics, bound once too, because they move only on retries, errors and state changes.
+ * The Instrumentation's view of the catalog for one `client`: every series it moves, bound once per label set, with
+ * label values bounded. Registration is catalog-metrics.ts; connection pools are pool-metrics.ts.
  */
-import { diag } from '@opentelemetry/api';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import {
-  BREAKER_STATES,
-  type BreakerStateName,
-  CATALOG,
-  type MetricKey,
-  type MetricSpec,
-  metricName,
-  OUTCOMES,
-  type Outcome,
-  type RetryCallKind,
-} from './catalog.js';
-import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from './fast-metrics.js';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { BREAKER_STATES, type BreakerStateName, OUTCOMES, type Outcome, type RetryCallKind } from './catalog.js';
+import { type CatalogMetrics, registerCatalog } from './catalog-metrics.js';
+import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import {
   BoundedLabel,
   CLIENT_STATUSES,
@@ -26,64 +15,10 @@ import {
   STREAM_PATTERN,
   statusLabel,
 } from './labels.js';
+import { PoolMetrics, type PoolStats } from './pool-metrics.js';
 
-/**
- * The type of each catalog entry, spelled out because the catalog's specs are typed as plain `MetricSpec`. The
- * constructor checks this table against the catalog, so a changed catalog entry fails loudly at creation.
- */
-const KINDS = {
-  operationDuration: 'histogram',
-  breakerState: 'gauge',
-  breakerTransitions: 'counter',
-  retryAttempts: 'counter',
-  retryCalls: 'counter',
-  retryBudgetExhausted: 'counter',
-  fallbackInvocations: 'counter',
-  connectionErrors: 'counter',
-  clientStatus: 'gauge',
-  reconnects: 'counter',
-  offlineQueueLength: 'gauge',
-  cacheRequests: 'counter',
-  queueSpooled: 'gauge',
-  queueReplayed: 'counter',
-  queueDeadLettered: 'counter',
-  failovers: 'counter',
-  slowCommands: 'counter',
-  dbOperationDuration: 'histogram',
-  poolConnectionCount: 'gauge',
-  poolConnectionMax: 'gauge',
-  poolPendingRequests: 'gauge',
-  poolTimeouts: 'counter',
-  poolCreateTime: 'histogram',
-  poolWaitTime: 'histogram',
-  poolUseTime: 'histogram',
-} as const satisfies Record<MetricKey, MetricSpec['type']>;
-
-interface MetricClasses {
-  counter: Counter;
-  gauge: Gauge;
-  histogram: Histogram;
-}
-
-/** Catalog entries recorded on every call, so kept off prom-client's per-update label hashing. */
-const FAST = {
-  operationDuration: true,
-  dbOperationDuration: true,
-  retryCalls: true,
-  poolCreateTime: true,
-  poolWaitTime: true,
-  poolUseTime: true,
-} as const;
-type FastKey = keyof typeof FAST;
-
-/** Every catalog metric object; what other modules (pool, slowlog, failover) record into. */
-export type CatalogMetrics = {
-  readonly [K in MetricKey]: K extends FastKey
-    ? (typeof KINDS)[K] extends 'histogram'
-      ? FastHistogram
-      : FastCounter
-    : MetricClasses[(typeof KINDS)[K]];
-};
+export type { CatalogMetrics } from './catalog-metrics.js';
+export type { PoolStats } from './pool-metrics.js';
 
 export interface MetricsConfig {
   /** Prefix for the non-semconv names. */
@@ -96,37 +31,6 @@ export interface MetricsConfig {
 
 /** Exemplar labels of one observation: the trace it belongs to. */
 export type ExemplarLabels = { readonly trace_id: string; readonly span_id: string };
-
-export interface PoolStats {
-  max: number;
-  used: number;
-  idle: number;
-  pending: number;
-}
-
-/** Series of one connection pool. */
-interface PoolSeries {
-  readonly create: HistogramSeries;
-  readonly wait: HistogramSeries;
-  readonly use: HistogramSeries;
-  readonly timeouts: CounterChild;
-}
-
-/**
- * Pools whose gauges are read at scrape time, per gauge object: instances sharing a registry share the gauges, so
- * the sources live with the gauge rather than with one instance.
- */
-const poolSources = new WeakMap<object, Map<string, () => PoolStats>>();
-
-function readPools(gauge: object, read: (pool: string, stats: PoolStats) => void): void {
-  for (const [pool, stats] of poolSources.get(gauge) ?? []) {
-    try {
-      read(pool, stats());
-    } catch (err) {
-      diag.error(`@redis-resilience/core telemetry: reading stats of pool ${pool} failed`, err);
-    }
-  }
-}
 
 type CounterChild = Counter.Internal;
 type GaugeChild = Gauge.Internal<string>;
@@ -143,48 +47,6 @@ const OUTCOME_INDEX: Readonly<Record<Outcome, number>> = Object.fromEntries(OUTC
   Outcome,
   number
 >;
-
-function create(registry: Registry, key: MetricKey, prefix: string): unknown {
-  const spec: MetricSpec = CATALOG[key];
-  if (spec.type !== KINDS[key]) throw new Error(`catalog entry ${key} is a ${spec.type}; update KINDS in metrics.ts`);
-  const name = metricName(spec, prefix);
-  const fast = key in FAST;
-  const existing = registry.getSingleMetric(name) as unknown as
-    | { type?: string; labelNames?: readonly string[]; child?: unknown }
-    | undefined;
-  if (existing) {
-    // Two instances (two `client` labels) may share one registry; they then share the metric objects.
-    const sameLabels =
-      existing.labelNames?.length === spec.labels.length && spec.labels.every((l, i) => existing.labelNames?.[i] === l);
-    if (existing.type === spec.type && sameLabels && fast === (typeof existing.child === 'function')) return existing;
-    throw new Error(
-      `metric ${name} is already registered in this registry as a ${existing.type} with labels ` +
-        `[${existing.labelNames?.join(', ')}]; use another registry or metrics.prefix`,
-    );
-  }
-  let metric: Counter | Gauge | Histogram | FastHistogram | FastCounter;
-  if (fast) {
-    metric =
-      spec.type === 'histogram'
-        ? new FastHistogram(name, spec.help, spec.labels, spec.buckets ?? [])
-        : new FastCounter(name, spec.help, spec.labels);
-  } else {
-    const config = { name, help: spec.help, labelNames: [...spec.labels], registers: [] };
-    switch (spec.type) {
-      case 'counter':
-        metric = new Counter(config);
-        break;
-      case 'gauge':
-        metric = new Gauge(config);
-        break;
-      case 'histogram':
-        metric = new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
-        break;
-    }
-  }
-  registry.registerMetric(metric as Counter);
-  return metric;
-}
 
 export class Metrics {
   readonly all: CatalogMetrics;
@@ -204,16 +66,14 @@ export class Metrics {
   private readonly reconnects: CounterChild;
   private readonly offlineQueue: GaugeChild;
   private readonly failovers: CounterChild;
-  private readonly pools = new BoundedLabel(64, [], NODE_PATTERN);
-  private readonly poolSeries = new Map<string, PoolSeries>();
+  private readonly poolMetrics: PoolMetrics;
 
   constructor(
     readonly registry: Registry,
     config: MetricsConfig,
   ) {
-    const all: Partial<Record<MetricKey, unknown>> = {};
-    for (const key of Object.keys(CATALOG) as MetricKey[]) all[key] = create(registry, key, config.prefix);
-    this.all = all as CatalogMetrics;
+    this.all = registerCatalog(registry, config.prefix);
+    this.poolMetrics = new PoolMetrics(this.all);
     this.client = config.client;
     this.serverAddress = config.server?.address ?? '';
     this.serverPort = config.server?.port === undefined ? '' : String(config.server.port);
@@ -388,62 +248,24 @@ export class Metrics {
     this.failovers.inc();
   }
 
-  /** Gauges of `pool` are read from `stats` at each scrape; the pool's histograms and counter are bound now. */
   registerPool(pool: string, stats: () => PoolStats): void {
-    const name = this.pools.value(pool);
-    const count = this.all.poolConnectionCount;
-    let sources = poolSources.get(count);
-    if (!sources) {
-      sources = new Map();
-      poolSources.set(count, sources);
-      const { poolConnectionMax: max, poolPendingRequests: pending } = this.all;
-      const L = 'db_client_connection_pool_name';
-      // prom-client calls `collect` before rendering each gauge; assigned once per gauge object.
-      Object.assign(count, {
-        collect: () =>
-          readPools(count, (p, s) => {
-            count.set({ [L]: p, db_client_connection_state: 'used' }, s.used);
-            count.set({ [L]: p, db_client_connection_state: 'idle' }, s.idle);
-          }),
-      });
-      Object.assign(max, { collect: () => readPools(count, (p, s) => max.set({ [L]: p }, s.max)) });
-      Object.assign(pending, { collect: () => readPools(count, (p, s) => pending.set({ [L]: p }, s.pending)) });
-    }
-    sources.set(name, stats);
-    this.pool(name);
-  }
-
-  private pool(pool: string): PoolSeries {
-    const name = this.pools.value(pool);
-    let s = this.poolSeries.get(name);
-    if (!s) {
-      const labels = { db_client_connection_pool_name: name };
-      s = {
-        create: this.all.poolCreateTime.child(labels),
-        wait: this.all.poolWaitTime.child(labels),
-        use: this.all.poolUseTime.child(labels),
-        timeouts: this.all.poolTimeouts.labels(labels),
-      };
-      s.timeouts.inc(0);
-      this.poolSeries.set(name, s);
-    }
-    return s;
+    this.poolMetrics.register(pool, stats);
   }
 
   poolConnectionCreated(pool: string, seconds: number): void {
-    this.pool(pool).create.observe(seconds);
+    this.poolMetrics.created(pool, seconds);
   }
 
   poolWait(pool: string, seconds: number): void {
-    this.pool(pool).wait.observe(seconds);
+    this.poolMetrics.wait(pool, seconds);
   }
 
   poolUse(pool: string, seconds: number): void {
-    this.pool(pool).use.observe(seconds);
+    this.poolMetrics.use(pool, seconds);
   }
 
   poolTimeout(pool: string): void {
-    this.pool(pool).timeouts.inc();
+    this.poolMetrics.timeout(pool);
   }
 }
 

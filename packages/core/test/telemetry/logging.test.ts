@@ -47,14 +47,20 @@ describe('logs', () => {
     ]);
   });
 
-  it('connection statuses are logged once per change', () => {
+  it('connection statuses: info when up, lost and ended; the reconnect cycle of an outage only at debug', () => {
     const logger = recordingLogger();
     const h = harness({ logger });
-    for (const s of ['connecting', 'connecting', 'ready', 'ready']) h.telemetry.instrumentation.connectionStatus(s);
-    expect(logger.entries.map((e) => [e.level, e.obj.status])).toEqual([
-      ['info', 'connecting'],
-      ['info', 'ready'],
+    const cycle = ['reconnecting', 'connecting', 'close'];
+    const statuses = ['connecting', 'connect', 'ready', 'ready', 'close', ...cycle, ...cycle, 'ready', 'end'];
+    for (const s of statuses) h.telemetry.instrumentation.connectionStatus(s);
+    expect(logger.entries.filter((e) => e.level !== 'debug').map((e) => [e.level, e.obj.status, e.msg])).toEqual([
+      ['info', 'connecting', 'redis connection connecting'],
+      ['info', 'ready', 'redis connection ready'],
+      ['info', 'close', 'redis connection lost (close)'],
+      ['info', 'ready', 'redis connection ready'],
+      ['info', 'end', 'redis connection ended'],
     ]);
+    expect(logger.entries.filter((e) => e.level === 'debug').length).toBeGreaterThan(0);
   });
 
   it('connection errors: one warn per type per 10 s, the rest counted and reported', () => {
