@@ -98,14 +98,16 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
   }
 
   async function replayPass(): Promise<number> {
+    // With the breaker open every write would only collect a rejection: wait for it to close (or half-open probe).
+    if (deps.breakerOpen?.()) return 0;
     const tracker = instrumentation.startCall('queue.replay', []);
     let delivered = 0;
     let afterSeq = 0;
     // A stream whose head message failed this pass: later messages of it wait, so the stream keeps its order.
     const blocked = new Set<string>();
-    let unavailable: unknown;
+    let unavailable = false;
     try {
-      while (!closed && unavailable === undefined) {
+      while (!closed && !unavailable) {
         const batch = spool.peek(REPLAY_BATCH, afterSeq);
         if (batch.length === 0) break;
         const done: SpooledMessage[] = [];
@@ -134,7 +136,7 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
         for (const stream of new Set(done.map((m) => m.stream)))
           instrumentation.queueSpooled(stream, spool.count(stream));
       }
-      tracker.end(unavailable === undefined ? 'success' : 'failure', 0);
+      tracker.end(unavailable ? 'failure' : 'success', 0);
     } catch (err) {
       tracker.end('failure', 0, err);
       throw err;
