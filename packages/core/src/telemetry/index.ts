@@ -18,7 +18,8 @@ export {
   type PoolStats,
 } from './metrics.js';
 export { LOGICAL_OPERATIONS, type OperationInfo, OTHER_OPERATION, operationInfo } from './operations.js';
+export { hasGlobalTracerProvider } from './provider.js';
 export { Recorder } from './recorder.js';
-export { hasGlobalTracerProvider, startTracingSdk, type TracingSdk } from './sdk.js';
+export { startTracingSdk, type TracingSdk } from './sdk.js';
 export { Spans, TRACER_NAME } from './spans.js';
 export { createTelemetry, type Telemetry, type TelemetryInternals } from './telemetry.js';

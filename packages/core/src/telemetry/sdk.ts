@@ -4,10 +4,11 @@
  * Nothing starts when any tracer provider is already registered: the app's own SDK always wins.
  */
 import { createRequire } from 'node:module';
-import { ProxyTracerProvider, type TracerProvider, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { OTLPTraceExporter as OTLPTraceExporterType } from '@opentelemetry/exporter-trace-otlp-http';
 import type { NodeSDK as NodeSDKType } from '@opentelemetry/sdk-node';
 import type { TracingOptions } from '../options.js';
+import { currentDelegate, hasGlobalTracerProvider } from './provider.js';
 
 /**
  * The SDK packages take ~200 ms to load, so they are required only when an SDK is actually started. Synchronously,
@@ -15,24 +16,6 @@ import type { TracingOptions } from '../options.js';
  * exists in the CJS build, `import.meta.url` in the ESM one.
  */
 const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-
-/** The API's own no-op delegate: what an unregistered global ProxyTracerProvider hands out. */
-const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
-
-/** Whether a tracer provider is registered with the global `@opentelemetry/api` (by the app, or by us). */
-export function hasGlobalTracerProvider(): boolean {
-  const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
-  // Not a proxy: a provider from another API copy registered itself directly.
-  if (typeof provider.getDelegate !== 'function') return true;
-  const delegate = provider.getDelegate();
-  // Another copy of the API has its own no-op singleton; its class name gives it away.
-  return delegate !== NOOP_DELEGATE && delegate.constructor?.name !== 'NoopTracerProvider';
-}
-
-function currentDelegate(): TracerProvider | undefined {
-  const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
-  return typeof provider.getDelegate === 'function' ? provider.getDelegate() : undefined;
-}
 
 function envList(name: string): string[] {
   return (process.env[name] ?? '')

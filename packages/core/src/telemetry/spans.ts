@@ -23,6 +23,7 @@ import { isRedisResilienceError } from '../errors/errors.js';
 import type { Endpoint } from '../instrumentation.js';
 import type { Outcome } from './catalog.js';
 import type { OperationInfo } from './operations.js';
+import { hasGlobalTracerProvider } from './provider.js';
 import {
   ATTR_ATTEMPT,
   ATTR_DB_OPERATION_NAME,
@@ -80,6 +81,8 @@ function wallClockAnchor(now: number): number {
 
 export class Spans {
   private readonly tracer: Tracer;
+  /** With the global API, span work is skipped while no provider is registered; an injected one always records. */
+  private readonly global: boolean;
   private readonly base: Attributes;
   private readonly dbQueryText: boolean;
   /** Start attributes per operation label; bounded because labels are. */
@@ -87,6 +90,7 @@ export class Spans {
 
   constructor(config: SpansConfig) {
     const provider = config.tracerProvider ?? trace.getTracerProvider();
+    this.global = config.tracerProvider === undefined;
     this.tracer = provider.getTracer(TRACER_NAME, config.version);
     this.base = endpointAttributes(config.endpoint);
     this.dbQueryText = config.dbQueryText;
@@ -106,6 +110,7 @@ export class Spans {
    * registered, or sampled out), so the caller skips all further span work for this call.
    */
   start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
+    if (this.global && !hasGlobalTracerProvider()) return undefined;
     const anchor = wallClockAnchor(startedAt);
     const attributes = this.attributesFor(op);
     const span = this.tracer.startSpan(op.spanName, {
