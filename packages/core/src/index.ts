@@ -20,6 +20,27 @@ export {
   RedisUnavailableError,
   RetriesExhaustedError,
 } from './errors/errors.js';
+export {
+  type BinaryCodec,
+  type Cache,
+  type CacheOptions,
+  type Codec,
+  type FallbackOptions,
+  type GetOrLoadOptions,
+  isSpoolFullError,
+  jsonCodec,
+  type PublishOptions,
+  type PublishResult,
+  type SessionRecord,
+  type SessionStore,
+  type SessionStoreOptions,
+  SpoolFullError,
+  type StreamPayload,
+  type StreamQueue,
+  type StreamQueueOptions,
+  type TextCodec,
+  type WithFallback,
+} from './fallback/index.js';
 export type { HealthReport, HealthStatus } from './health.js';
 export { init, type RedisResilience } from './init.js';
 export type { Logger } from './logger.js';

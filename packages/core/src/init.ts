@@ -11,6 +11,13 @@ import { createGuardedClient, type ResilientClient } from './client/guarded-clie
 import { ConnectionPool, type ConnectionSource, PinnedSource } from './client/pool.js';
 import { type Clock, systemClock } from './clock.js';
 import { classifyError, isFailure } from './errors/classify.js';
+import {
+  type Cache,
+  createFallbacks,
+  type SessionStore,
+  type StreamQueue,
+  type WithFallback,
+} from './fallback/index.js';
 import { type HealthReport, healthReport } from './health.js';
 import type { Instrumentation } from './instrumentation.js';
 import { safeLog } from './logger.js';
@@ -23,6 +30,14 @@ import { createTelemetry, type TelemetryInternals } from './telemetry/telemetry.
 export interface RedisResilience {
   /** ioredis-compatible commands, each guarded by retry, breaker, timeout and the bounded offline queue. */
   readonly client: ResilientClient;
+  /** Cache-aside: `getOrLoad(key, loader, { ttlSeconds })` falls back to the loader when Redis is unavailable. */
+  readonly cache: Cache;
+  /** An express-session Store with an in-memory fallback and write-back (created on first use; needs express-session). */
+  readonly sessions: SessionStore;
+  /** Redis Streams producer with a durable local spool (created on first use). */
+  readonly queue: StreamQueue;
+  /** `withFallback(name, primary, fallback)`: run `fallback` when `primary` finds Redis unavailable. */
+  readonly withFallback: WithFallback;
   /** Readiness: ok, degraded (Redis impaired, failing fast or falling back) or down (closed). */
   health(): Promise<HealthReport>;
   /** Prometheus exposition text of this instance's registry ('openmetrics' adds exemplars). */
@@ -91,6 +106,14 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const executor = executorFor(pool);
   const idempotentWrites = opts.retry.idempotentWrites;
   const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
+
+  const fallbacks = createFallbacks({
+    client,
+    instrumentation,
+    // Cluster has a breaker per node: let each call find out rather than skip Redis for every key on one flag.
+    ...(redis instanceof Cluster ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
+    options: opts.fallbacks,
+  });
 
   /** The half-open probe: one PING with the connect and reply bounds, no retries, outside the breaker. */
   async function probe(node: string): Promise<unknown> {
@@ -165,12 +188,22 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         maxOffline: opts.queue.maxOffline,
       });
     },
+    cache: fallbacks.cache,
+    get sessions() {
+      return fallbacks.sessions;
+    },
+    get queue() {
+      return fallbacks.queue;
+    },
+    withFallback: fallbacks.withFallback,
     metrics: (format = 'prometheus') => telemetry.metrics(format),
     metricsHandler: metricsHandler(telemetry),
     metricsServerAddress: () => telemetry.serverAddress(),
     withConnection,
     close() {
       closing ??= (async () => {
+        // Stop replay and write-back first, while the client still accepts their calls.
+        fallbacks.close();
         executor.close();
         breakers.shutdown();
         if (slowlog) slowlog.stop();

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { ClusterConfig } from './client/connection.js';
 import { InvalidOptionsError } from './errors/errors.js';
+import type { FallbackOptions } from './fallback/types.js';
 import type { Logger } from './logger.js';
 
 export interface RetryOptions {
@@ -116,6 +117,8 @@ export interface ResilienceOptions {
   metrics?: false | MetricsOptions;
   tracing?: false | TracingOptions;
   slowlog?: false | SlowlogOptions;
+  /** Cache, session store and durable queue spool settings (see docs/fallbacks.md). */
+  fallbacks?: FallbackOptions;
   /** pino-compatible logger. @default silent */
   logger?: Logger;
 }
@@ -179,6 +182,7 @@ export interface ResolvedOptions {
   metrics: false | (Omit<MetricsOptions, 'prefix'> & { prefix: string });
   tracing: false | TracingOptions;
   slowlog: false | SlowlogOptions;
+  fallbacks: FallbackOptions;
   logger: Logger | undefined;
 }
 
@@ -257,6 +261,8 @@ const schema = z.strictObject({
     ])
     .optional(),
   slowlog: z.union([z.literal(false), z.strictObject({ intervalMs: int(100, 3_600_000) })]).optional(),
+  // createFallbacks validates each field itself and names it `fallbacks.*`.
+  fallbacks: z.looseObject({}).optional(),
   logger: z
     .custom<Logger>(
       (v) =>
@@ -370,6 +376,7 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
     metrics: o.metrics === false ? false : { ...o.metrics, prefix: o.metrics?.prefix ?? 'redis_resilience_' },
     tracing: o.tracing === false ? false : { ...o.tracing },
     slowlog: o.slowlog ?? false,
+    fallbacks: o.fallbacks ?? {},
     logger: o.logger,
   };
 }

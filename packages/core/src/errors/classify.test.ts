@@ -420,3 +420,13 @@ describe('classifyError: TLS verification codes', () => {
     expect(classifyError(err)).toMatchObject({ category: 'connection', type: 'tls' });
   });
 });
+
+describe('classifyError: out of memory', () => {
+  it('OOM under maxmemory is server-transient, not executed, not retried, and counts as a failure', () => {
+    const err = new (ReplyError as new (m: string) => Error)("OOM command not allowed when used memory > 'maxmemory'.");
+    const c = classifyError(err);
+    expect(c).toEqual({ category: 'server_transient', type: 'oom', provenNotExecuted: true });
+    expect(isRetryableType(c.type)).toBe(false);
+    expect(isFailure(c)).toBe(true);
+  });
+});

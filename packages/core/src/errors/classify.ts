@@ -26,6 +26,7 @@ export type ErrorType =
   | 'tryagain'
   | 'readonly'
   | 'busy'
+  | 'oom'
   | 'circuit_open'
   | 'queue_full'
   | 'command_error';
@@ -109,6 +110,8 @@ export function classifyError(err: unknown): Classification {
     }
     if (AUTH_REPLIES.some((p) => message.startsWith(p))) return result('connection', 'auth', true);
     if (message.startsWith('BUSY ')) return result('server_transient', 'busy', true);
+    // maxmemory reached under noeviction: Redis refused the write; not worth a quick retry, but a reason to fall back.
+    if (message.startsWith('OOM ')) return result('server_transient', 'oom', true);
     return result('command', 'command_error');
   }
 
