@@ -21,6 +21,7 @@ const fixtures = path.join(pkgDir, 'test/fixtures');
 
 interface Outage {
   results: string[];
+  cached: unknown;
   health: { status: string; breaker: { state: string } };
   metrics: string;
   openmetrics: string;
@@ -114,7 +115,7 @@ describe('end to end through the built package', () => {
     ['ESM', 'outage-esm.mjs'],
     ['CJS', 'outage-cjs.cjs'],
   ] as const) {
-    it(`${kind}: retries, breaker open and rejections are visible in spans, metrics and exemplars`, async () => {
+    it(`${kind}: retries, breaker open, rejections and a fallback are visible in spans, metrics, logs`, async () => {
       redis = await startRedis();
       const service = `fixture-${kind.toLowerCase()}`;
       const run = await runApp(file, service, redis);
@@ -122,9 +123,10 @@ describe('end to end through the built package', () => {
       expect(run.warm.value).toBe('secret-value');
 
       // The caller's view: the first call exhausts its retries, the breaker then rejects fast.
-      const { results, health, metrics, openmetrics } = run.outage;
+      const { results, cached, health, metrics, openmetrics } = run.outage;
       expect(results[0]).toMatch(/^ERR_(RETRIES_EXHAUSTED|REDIS_UNAVAILABLE)$/);
       expect(results.at(-1)).toBe('ERR_CIRCUIT_OPEN');
+      expect(cached).toEqual({ name: 'from-db' });
       expect(health.status).toBe('degraded');
       expect(health.breaker.state).toBe('open');
 
@@ -149,6 +151,13 @@ describe('end to end through the built package', () => {
         new RegExp(`redis_resilience_connection_errors_total\\{${C},error_type="[a-z]+"\\} [1-9]`),
       );
 
+      const F = `${C},fallback_type="cache_aside",reason="circuit_open",outcome="served"`;
+      expect(v(`redis_resilience_fallback_invocations_total{${F}}`)).toBe(1);
+      expect(v(`redis_resilience_cache_requests_total{${C},result="fallback"}`)).toBe(1);
+      expect(
+        v(`redis_resilience_operation_duration_seconds_count{${C},operation="cache.getOrLoad",outcome="fallback"}`),
+      ).toBe(1);
+
       // Spans: exported by the SDK init() started, flushed by close().
       const spans = await receiver.waitForSpans(
         (s) => s.some((x) => x.events.some((e) => e.name === 'circuit_breaker.rejected')),
@@ -156,7 +165,7 @@ describe('end to end through the built package', () => {
       );
       for (const s of spans) {
         expect(s.resource['service.name']).toBe(service);
-        expect(s.scope).toBe('@redis-resilience/core');
+        expect(s.scope).toBe(s.name === 'load user from db' ? 'fixture-app' : '@redis-resilience/core');
       }
       const roots = spans.filter((s) => !s.parentSpanId);
       const [set, warmGet] = roots;
@@ -189,6 +198,16 @@ describe('end to end through the built package', () => {
       expect(rejected[0]?.attributes['error.type']).toBe('circuit_open');
       expect(children_of(spans, rejected[0]!)).toEqual([]);
 
+      const cache = roots.find((s) => s.name === 'cache.getOrLoad')!;
+      expect(cache.kind).toBe(1); // INTERNAL
+      expect(cache.status.code).toBe(0); // served: not an error for the caller
+      expect(cache.events.map((e) => [e.name, e.attributes])).toEqual([
+        ['fallback', { type: 'cache_aside', reason: 'circuit_open', served: true }],
+      ]);
+      const load = spans.find((s) => s.name === 'load user from db');
+      expect(load?.parentSpanId).toBe(cache.spanId);
+      expect(load?.traceId).toBe(cache.traceId);
+
       // Logs: the breaker opening is one warn with where and what; connection errors are rate-limited.
       const logs = run.stderr
         .split('\n')
@@ -216,6 +235,7 @@ describe('end to end through the built package', () => {
       for (const text of [receiver.rawBodies().join('\n'), metrics, openmetrics, run.stderr]) {
         expect(text).not.toContain('secret-value');
         expect(text).not.toContain('fixture:key');
+        expect(text).not.toContain('fixture:cache');
       }
     });
   }
