@@ -44,7 +44,7 @@ export interface RedisResilience {
   metrics(format?: 'prometheus' | 'openmetrics'): Promise<string>;
   /**
    * A `/metrics` handler for node:http, Express or Fastify (`(req, res) => …` on the raw objects):
-   * `app.get('/metrics', rr.metricsHandler)`; in Fastify, `(req, reply) => rr.metricsHandler(req.raw, reply.raw)`.
+   * `app.get('/metrics', rr.metricsHandler)` in Express, `fastify.get('/metrics', rr.metricsHandler)` in Fastify.
    * Content negotiation serves OpenMetrics (with exemplars) when the scraper asks for it.
    */
   readonly metricsHandler: MetricsHandler;
@@ -84,10 +84,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const breakers = new BreakerSet(opts.breaker, {
     probe: (node) => probe(node),
     isFailure: (err) => isFailure(classifyError(err)),
-    onTransition: (t) => {
-      instrumentation.breakerTransition(t);
-      safeLog(opts.logger, t.to === 'open' ? 'warn' : 'info', { client: opts.clientName, ...t }, 'circuit breaker');
-    },
+    // Telemetry counts and logs each transition.
+    onTransition: (t) => instrumentation.breakerTransition(t),
   });
   const budget = opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined;
   const executorFor = (connections: ConnectionSource) =>

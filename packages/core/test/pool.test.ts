@@ -39,14 +39,15 @@ afterAll(async () => {
 
 describe('pool', () => {
   it('spreads commands over every connection', async () => {
-    const { rr, stats } = poolWith(4);
-    await rr.client.set('k', 'v');
-    await Promise.all(Array.from({ length: 200 }, () => rr.client.get('k')));
-    await rr.client.client('SETNAME', 'x'); // touch one connection with a recognisable command
-    const list = await server.cli('CLIENT', 'LIST');
-    const ours = list.split('\n').filter((l) => /cmd=(get|client)/.test(l));
-    expect(ours.length).toBeGreaterThanOrEqual(4);
-    expect(stats().max).toBe(4);
+    const rr = init({ redis: { host: '127.0.0.1', port: server.port, connectionName: 'spread' }, pool: { size: 4 } });
+    opened.push(rr);
+    const served = async () => {
+      await Promise.all(Array.from({ length: 200 }, () => rr.client.get('k')));
+      const lines = (await server.cli('CLIENT', 'LIST')).split('\n').filter((l) => l.includes('name=spread '));
+      return lines.length === 4 && lines.every((l) => l.includes('cmd=get'));
+    };
+    // Connections come up one by one; once all are ready, every one of them serves GETs.
+    await waitFor(served, { timeoutMs: 10_000 });
   });
 
   it('reports used connections and pending requests rising and falling', async () => {

@@ -148,7 +148,8 @@ class Batch {
     const { core, kind, entries } = this;
     const promise = core.executor.run({
       operation: kind,
-      args: [],
+      // Each entry as [name, ...args]: telemetry renders a redacted `SET ? ?; GET ?` from it when enabled.
+      args: entries.map(([n, , a]) => [n, ...a]),
       isRetrySafe: () => entries.every(([n, , a]) => commandRetrySafety(n, a, core.idempotentWrites) === 'safe'),
       // A blocking command inside a batch keeps the whole batch waiting as long.
       blockMs: entries.reduce<number | undefined>((max, [n, , a]) => {
