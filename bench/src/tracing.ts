@@ -2,13 +2,13 @@
  * The tracing set-up shared by the traced arms, in one process:
  * - an SDK TracerProvider with the AlwaysOn sampler and a batch processor feeding a counting no-op exporter, so
  *   span creation and batching are measured and serialisation is left out (for both traced arms alike);
- * - a global provider that switches between that SDK provider and the API's no-op tracer, so untraced arms run
- *   exactly as in an app with no SDK: the API hands out tracers once, so a global registration cannot be undone;
+ * - that provider registered globally only for the package's traced rounds (and `trace.disable()` after them), so the
+ *   untraced arms run exactly as in an app with no SDK: the package checks for a registered provider on every call;
  * - @opentelemetry/instrumentation-ioredis, registered before ioredis is first required (it patches through a
  *   require hook), then enabled only for its own rounds.
  */
 import { createRequire } from 'node:module';
-import { context, ProxyTracerProvider, type Tracer, type TracerProvider, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -32,27 +32,9 @@ export class CountingExporter implements SpanExporter {
   }
 }
 
-class SwitchTracerProvider implements TracerProvider {
-  active = false;
-  private readonly noop: TracerProvider = new ProxyTracerProvider();
-
-  constructor(private readonly sdk: TracerProvider) {}
-
-  getTracer(name: string, version?: string): Tracer {
-    const real = this.sdk.getTracer(name, version);
-    const noop = this.noop.getTracer(name, version);
-    const pick = () => (this.active ? real : noop);
-    return {
-      startSpan: (n, options, ctx) => pick().startSpan(n, options, ctx),
-      startActiveSpan: ((...args: Parameters<Tracer['startActiveSpan']>) =>
-        (pick().startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'],
-    };
-  }
-}
-
 export interface BenchTracing {
   readonly exporter: CountingExporter;
-  /** Routes the global provider to the SDK (the package's traced arm). */
+  /** Registers the SDK provider globally, or unregisters it (the package's traced arm). */
   setGlobalTracing(on: boolean): void;
   /** Patches (or unpatches) ioredis with instrumentation-ioredis. */
   setInstrumentation(on: boolean): void;
@@ -73,8 +55,6 @@ export function setUpTracing(): BenchTracing {
       new BatchSpanProcessor({ exporter, maxQueueSize: 65_536, maxExportBatchSize: 4096, scheduledDelayMillis: 100 }),
     ],
   });
-  const global = new SwitchTracerProvider(sdk);
-  trace.setGlobalTracerProvider(global);
 
   // One span per command, as in a request handler: without a parent span it would trace nothing.
   const instrumentation = new IORedisInstrumentation({ requireParentSpan: false });
@@ -86,7 +66,8 @@ export function setUpTracing(): BenchTracing {
     exporter,
     ioredis,
     setGlobalTracing(on) {
-      global.active = on;
+      if (on) trace.setGlobalTracerProvider(sdk);
+      else trace.disable();
     },
     setInstrumentation(on) {
       if (on) instrumentation.enable();

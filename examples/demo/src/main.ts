@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type DemoArgs, parseArgs, USAGE } from './args.js';
 import { ArmLoad, PHASES, type Phase } from './arm-load.js';
+import { FallbackCounter } from './fallback-counter.js';
 import { LoadGenerator } from './generator.js';
-import { newAgent } from './http-client.js';
 import { HealthMonitor } from './monitor.js';
 import { auditOrders } from './orders-audit.js';
 import { Progress } from './progress.js';
@@ -19,7 +19,6 @@ import { INSTALL_HINT, type PrivateRedis, redisServerInstalled, sleep, startPriv
 import { renderReport } from './report.js';
 import { type ArmReport, acceptance, type DemoReport } from './report-model.js';
 import { writeSamples } from './samples.js';
-import { scrape, sum } from './scrape.js';
 import { ARM_LABELS, ARMS, type Arm, type RunningService, startService } from './services.js';
 import { phaseStats } from './stats.js';
 
@@ -118,6 +117,7 @@ async function drill(args: DemoArgs, redis: PrivateRedis, services: readonly Run
   progress.note(`${events.loadStoppedAt.toFixed(1)} s: load stopped; waiting for requests still in flight`);
   await Promise.all(loads.map((l) => l.drain()));
   await fallbacks.snapshot();
+  fallbacks.close();
   progress.stop();
   await monitor.stop();
 
@@ -149,34 +149,6 @@ async function drill(args: DemoArgs, redis: PrivateRedis, services: readonly Run
   };
 }
 
-/**
- * Requests answered by a fallback, from each service's own /metrics: redis-resilience counts every fallback it
- * served; the naive service counts its catch branches.
- */
-class FallbackCounter {
-  private readonly snapshots: Array<Record<Arm, number>> = [];
-  private readonly agent = newAgent();
-
-  constructor(private readonly services: readonly RunningService[]) {}
-
-  async snapshot(): Promise<void> {
-    const counts = {} as Record<Arm, number>;
-    for (const s of this.services) {
-      const series = await scrape(this.agent, s.baseUrl);
-      counts[s.arm] =
-        s.arm === 'resilient'
-          ? sum(series, 'redis_resilience_fallback_invocations_total', { outcome: 'served' })
-          : sum(series, 'example_naive_cache_fallbacks_total');
-    }
-    this.snapshots.push(counts);
-  }
-
-  perPhase(arm: Arm): Record<Phase, number> {
-    const at = (i: number) => this.snapshots[i]?.[arm] ?? 0;
-    return { before: at(1) - at(0), outage: at(2) - at(1), after: at(3) - at(2) };
-  }
-}
-
 async function keepUp(redis: PrivateRedis, services: readonly RunningService[]): Promise<void> {
   const lines = [
     '',
@@ -197,7 +169,11 @@ const round = (t: number): number => Math.round(t * 10) / 10;
 const roundAll = <T extends Record<string, number>>(o: T): T =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)])) as T;
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// An explicit exit: a keep-alive socket left somewhere must not keep a finished drill running.
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
