@@ -28,6 +28,8 @@ interface OpossumBreaker {
 }
 type OpossumCtor = new (action: (fn: () => Promise<unknown>) => Promise<unknown>, options: object) => OpossumBreaker;
 
+const noop = () => {};
+
 let opossum: OpossumCtor | undefined;
 const loadOpossum = (): OpossumCtor => {
   opossum ??= require('opossum') as OpossumCtor;
@@ -63,31 +65,19 @@ export class Breaker {
   private current: BreakerStateName = 'closed';
   private circuit: OpossumBreaker | undefined;
   private closedForGood = false;
-  private readonly recordSuccess: <T>(value: T) => T;
-  private readonly recordError: (err: unknown) => Promise<never>;
+  private readonly passValue: <T>(value: T) => T;
+  private readonly passError: (err: unknown) => Promise<never>;
 
   constructor(
     readonly node: string,
     private readonly config: BreakerConfig,
     private readonly deps: BreakerDeps,
   ) {
-    this.recordSuccess = (value) => {
-      this.countSuccess();
+    this.passValue = (value) => {
+      this.recordSuccess();
       return value;
     };
-    this.recordError = (err) => {
-      if (!this.deps.isFailure(err)) {
-        this.countSuccess();
-        return Promise.reject(err);
-      }
-      // Through fire() so that opossum counts the failure and may open; the caller always sees the original error.
-      return (this.circuit as OpossumBreaker)
-        .fire(() => Promise.reject(err))
-        .then(
-          () => Promise.reject(err),
-          () => Promise.reject(err),
-        );
-    };
+    this.passError = (err) => this.recordFailure(err).then(() => Promise.reject(err));
     if (config.enabled) this.circuit = this.build();
   }
 
@@ -129,16 +119,36 @@ export class Breaker {
 
   /** Run `fn` under the breaker. Rejects with CircuitOpenError, without calling `fn`, unless closed. */
   execute<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    const circuit = this.circuit;
-    if (!circuit) return fn();
-    if (this.current !== 'closed') return Promise.reject(new CircuitOpenError(operation, this.current, this.node));
-    return fn().then(this.recordSuccess, this.recordError);
+    const rejection = this.admit(operation);
+    if (rejection) return Promise.reject(rejection);
+    return this.circuit ? fn().then(this.passValue, this.passError) : fn();
   }
 
-  private countSuccess(): void {
+  /**
+   * The hot path's split form of `execute`: `admit` before sending (undefined = go ahead, else the rejection),
+   * then `recordSuccess` or `recordFailure` with the outcome. It saves a promise per command.
+   */
+  admit(operation: string): CircuitOpenError | undefined {
+    if (!this.circuit || this.current === 'closed') return undefined;
+    return new CircuitOpenError(operation, this.current, this.node);
+  }
+
+  recordSuccess(): void {
     const status = this.circuit?.status;
     status?.increment('fires');
     status?.increment('successes', 0);
+  }
+
+  /** Count a failed attempt; resolves once opossum has counted it (and perhaps opened). Never rejects. */
+  recordFailure(err: unknown): Promise<void> {
+    const circuit = this.circuit;
+    if (!circuit) return Promise.resolve();
+    if (!this.deps.isFailure(err)) {
+      this.recordSuccess();
+      return Promise.resolve();
+    }
+    // Through fire() so that opossum counts the failure and decides whether to open.
+    return circuit.fire(() => Promise.reject(err)).then(noop, noop);
   }
 
   /** Open now (e.g. when the connection is known to be gone); the reset timer starts. */

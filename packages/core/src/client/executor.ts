@@ -71,15 +71,20 @@ export class Executor {
 
   run<T>(spec: CallSpec<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ClientClosedError(spec.operation));
-    const { clock, budget, instrumentation } = this.deps;
-    const tracker = instrumentation.startCall(spec.operation, spec.args);
+    const { clock, budget, instrumentation, connections } = this.deps;
     const started = clock.now();
+    const tracker = instrumentation.startCall(spec.operation, spec.args);
     budget?.recordCall(started);
     const deadline = started + this.retry.deadlineMs;
     const breaker = this.deps.breakerFor(spec as CallSpec<unknown>);
-    return breaker
-      .execute(spec.operation, () => this.attempt(spec, deadline, started))
-      .then(
+    const rejection = breaker.admit(spec.operation);
+    const connection = rejection ? undefined : connections.pick();
+    if (!connection || spec.blockMs !== undefined) {
+      // Rejected, no connection yet, or a blocking command: the general path.
+      const first = rejection
+        ? Promise.reject(rejection)
+        : breaker.execute(spec.operation, () => this.attempt(spec, deadline, started));
+      return first.then(
         (value) => {
           tracker.attemptEnd(1, started, clock.now(), undefined);
           tracker.end('success', 1);
@@ -87,6 +92,50 @@ export class Executor {
         },
         (err: unknown) => this.afterFailure(spec, breaker, tracker, deadline, err, started),
       );
+    }
+    // The common case in one promise: ready connection, breaker closed, standard reply timeout.
+    connection.inflight++;
+    const promise = spec.send(connection.client);
+    const timeoutMs = Math.max(1, Math.min(this.commandMs, deadline - started));
+    return new Promise<T>((resolve, reject) => {
+      let failed: unknown;
+      const onTimeout = () => {
+        promise.catch(noop);
+        connection.inflight--;
+        connections.suspectStale(connection);
+        failed = new CommandTimeoutError(spec.operation, Math.round(timeoutMs));
+        fail(failed);
+      };
+      const fail = (err: unknown) => {
+        breaker
+          .recordFailure(err)
+          .then(() => this.afterFailure(spec, breaker, tracker, deadline, err, started))
+          .then(resolve, reject);
+      };
+      const at = started + timeoutMs;
+      const queued = timeoutMs === this.commandMs && at >= this.timeouts.lastAt;
+      const entry = queued ? this.timeouts.add(at, onTimeout) : undefined;
+      const timer = queued ? undefined : clock.setTimeout(onTimeout, timeoutMs);
+      promise.then(
+        (value) => {
+          if (failed) return;
+          connection.inflight--;
+          if (entry) this.timeouts.cancel(entry);
+          else clock.clearTimeout(timer);
+          breaker.recordSuccess();
+          tracker.attemptEnd(1, started, clock.now(), undefined);
+          tracker.end('success', 1);
+          resolve(value);
+        },
+        (err: unknown) => {
+          if (failed) return;
+          connection.inflight--;
+          if (entry) this.timeouts.cancel(entry);
+          else clock.clearTimeout(timer);
+          fail(err);
+        },
+      );
+    });
   }
 
   /** The slow path: classify, then retry while policy, budget and deadline allow. */
