@@ -13,7 +13,8 @@ export interface BenchArgs {
   concurrency: number;
   /** Calls timed with the breaker open. */
   failFastCalls: number;
-  /** Length of the simulated outage for the RSS measurement, and its request rate. */
+  /** Length of the simulated outage for the RSS measurement (after a warm-up at the same rate), and its request rate. */
+  outageWarmUpSeconds: number;
   outageSeconds: number;
   outageRate: number;
 }
@@ -30,6 +31,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         roundMs: 300,
         concurrency: 32,
         failFastCalls: 2000,
+        outageWarmUpSeconds: 1,
         outageSeconds: 3,
         outageRate: 500,
       }
@@ -40,6 +42,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         roundMs: 2000,
         concurrency: 32,
         failFastCalls: 10_000,
+        outageWarmUpSeconds: 10,
         outageSeconds: 60,
         outageRate: 1000,
       };

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   );
   const outage = await measureOutage(core, outageRedis, {
     failFastCalls: args.failFastCalls,
+    warmUpSeconds: args.outageWarmUpSeconds,
     seconds: args.outageSeconds,
     ratePerSecond: args.outageRate,
     onSample: (t, rss) => {

@@ -16,6 +16,8 @@ export interface FailFast {
 }
 
 export interface OutageMemory {
+  /** Seconds at the rate before sampling starts: the heap grows to its working size once, which is not a leak. */
+  warmUpSeconds: number;
   seconds: number;
   ratePerSecond: number;
   calls: number;
@@ -40,7 +42,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function measureOutage(
   core: typeof Core,
   redis: PrivateRedis,
-  o: { failFastCalls: number; seconds: number; ratePerSecond: number; onSample?: (t: number, rssMB: number) => void },
+  o: {
+    failFastCalls: number;
+    warmUpSeconds: number;
+    seconds: number;
+    ratePerSecond: number;
+    onSample?: (t: number, rssMB: number) => void;
+  },
 ): Promise<OutageResults> {
   const rr = core.init({ redis: redis.url, serviceName: 'bench-outage', tracing: false });
   try {
@@ -90,17 +98,17 @@ async function timeFailFast(core: typeof Core, rr: Core.RedisResilience, calls: 
   };
 }
 
-/** Open-loop calls at a fixed rate for the whole outage; RSS sampled every second. */
+/** Open-loop calls at a fixed rate through the whole outage; after the warm-up, RSS sampled every second. */
 async function sampleMemory(
   rr: Core.RedisResilience,
-  o: { seconds: number; ratePerSecond: number; onSample?: (t: number, rssMB: number) => void },
+  o: { warmUpSeconds: number; seconds: number; ratePerSecond: number; onSample?: (t: number, rssMB: number) => void },
 ): Promise<OutageMemory> {
   const samples: OutageMemory['samples'] = [];
-  const started = performance.now();
+  const loadStarted = performance.now();
   let calls = 0;
   const swallow = () => {};
   const ticker = setInterval(() => {
-    const due = Math.floor(((performance.now() - started) / 1000) * o.ratePerSecond);
+    const due = Math.floor(((performance.now() - loadStarted) / 1000) * o.ratePerSecond);
     for (; calls < due; calls++) rr.client.get(`bench:outage:${calls % 1000}`).catch(swallow);
   }, 10);
   const sample = () => {
@@ -109,6 +117,8 @@ async function sampleMemory(
     samples.push({ t, rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB });
     o.onSample?.(t, m.rss / MB);
   };
+  await sleep(o.warmUpSeconds * 1000);
+  const started = performance.now();
   sample();
   for (let s = 1; s <= o.seconds; s++) {
     await sleep(started + s * 1000 - performance.now());
@@ -117,6 +127,7 @@ async function sampleMemory(
   clearInterval(ticker);
   const rss = samples.map((s) => s.rssMB);
   return {
+    warmUpSeconds: o.warmUpSeconds,
     seconds: o.seconds,
     ratePerSecond: o.ratePerSecond,
     calls,

@@ -25,7 +25,8 @@ export function render(r: BenchResults): string {
     '',
     `Open breaker: ${f.calls.toLocaleString('en-US')} GETs with Redis killed: p50 ${f.p50Micros.toFixed(1)} µs, ` +
       `p99 ${f.p99Micros.toFixed(1)} µs, max ${f.maxMicros.toFixed(1)} µs (${f.circuitOpen} rejected by the breaker)`,
-    `Outage memory: ${mem.seconds} s at ${mem.ratePerSecond} calls/s (${mem.calls.toLocaleString('en-US')} calls): ` +
+    `Outage memory: ${mem.seconds} s at ${mem.ratePerSecond} calls/s after ${mem.warmUpSeconds} s of warm-up ` +
+      `(${mem.calls.toLocaleString('en-US')} calls in all): ` +
       `RSS ${mem.rssStartMB.toFixed(1)} → ${mem.rssEndMB.toFixed(1)} MB, max ${mem.rssMaxMB.toFixed(1)} MB, ` +
       `slope ${mem.rssSlopeMBPerMin.toFixed(2)} MB/min (heap ${mem.heapSlopeMBPerMin.toFixed(2)} MB/min)`,
     '',
