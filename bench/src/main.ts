@@ -8,11 +8,12 @@ import { parseArgs } from './args.js';
 import { createArms } from './arms.js';
 import { checkGoals } from './goals.js';
 import { measureOutage } from './outage.js';
-import { startPrivateRedis } from './redis-server.js';
+import { redisServerVersion, startPrivateRedis } from './redis-server.js';
 import { render } from './render.js';
 import type { BenchResults } from './results.js';
 import { measureThroughput } from './throughput.js';
 import { setUpTracing } from './tracing.js';
+import { packageVersions } from './versions.js';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
       cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
       loadStart,
       loadEnd: os.loadavg(),
+      redisServer: redisServerVersion(),
+      packages: packageVersions(),
     },
     settings: args,
     throughput,

@@ -12,6 +12,12 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
+/** `7.0.15` from `redis-server --version`. */
+export function redisServerVersion(): string {
+  const out = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  return /v=(\S+)/.exec(out)?.[1] ?? 'unknown';
+}
+
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error('redis-server is not installed: run `bash scripts/setup.sh` or `apt-get install -y redis-server`');

@@ -7,6 +7,9 @@ export function render(r: BenchResults): string {
   const s = r.settings;
   const lines = [
     `redis-resilience bench · Node ${m.node} · ${m.cpus} × ${m.cpuModel} · load average ${fmtLoad(m.loadStart)} at start, ${fmtLoad(m.loadEnd)} at end`,
+    `redis-server ${m.redisServer}; ${Object.entries(m.packages)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}`,
     '',
     `Throughput: SET and GET alternating, ${s.concurrency} in flight, ${s.rounds} interleaved rounds of ${s.roundMs} ms per arm (medians)`,
     '',

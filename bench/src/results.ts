@@ -12,6 +12,8 @@ export interface BenchResults {
     /** os.loadavg() (1, 5, 15 min) when the bench started and ended: other work on the machine skews the numbers. */
     loadStart: number[];
     loadEnd: number[];
+    redisServer: string;
+    packages: Record<string, string>;
   };
   settings: BenchArgs;
   throughput: ArmThroughput[];
