@@ -140,18 +140,22 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
       : pool;
     try {
       const conn = lender === pool ? await pool.acquire(timeoutMs) : lender.primary;
-      if (!conn.ready) await lender.waitReady('withConnection', timeoutMs - (clock.now() - waitStart), conn);
-      const useStart = clock.now();
-      instrumentation.poolWait(opts.clientName, (useStart - waitStart) / 1000);
-      const pinned = createGuardedClient({
-        executor: executorFor(new PinnedSource(lender, conn)),
-        redis: () => conn.client,
-        idempotentWrites,
-      });
       try {
-        return await fn(pinned);
+        if (!conn.ready) await lender.waitReady('withConnection', timeoutMs - (clock.now() - waitStart), conn);
+        const useStart = clock.now();
+        instrumentation.poolWait(opts.clientName, (useStart - waitStart) / 1000);
+        const pinned = createGuardedClient({
+          executor: executorFor(new PinnedSource(lender, conn)),
+          redis: () => conn.client,
+          idempotentWrites,
+        });
+        try {
+          return await fn(pinned);
+        } finally {
+          instrumentation.poolUse(opts.clientName, (clock.now() - useStart) / 1000);
+        }
       } finally {
-        instrumentation.poolUse(opts.clientName, (clock.now() - useStart) / 1000);
+        // Whatever happened after the lease was granted (Redis down, fn threw), give the connection back.
         if (lender === pool) pool.release(conn);
       }
     } finally {

@@ -45,7 +45,8 @@ export interface Instrumentation {
   breakerTransition(t: BreakerTransition): void;
   connectionStatus(status: string): void;
   connectionError(type: ConnectionErrorType, err: unknown): void;
-  reconnecting(): void;
+  /** A lost connection was re-established (`client_reconnects_total`): attempts during an outage do not count. */
+  reconnected(): void;
   offlineQueueLength(length: number): void;
   retryBudgetExhausted(operation: string): void;
   /** cache.getOrLoad outcome, for `cache_requests_total`. */
@@ -86,7 +87,7 @@ export const noopInstrumentation: Instrumentation = {
   breakerTransition() {},
   connectionStatus() {},
   connectionError() {},
-  reconnecting() {},
+  reconnected() {},
   offlineQueueLength() {},
   retryBudgetExhausted() {},
   cacheResult() {},

@@ -37,7 +37,7 @@ export function recordingInstrumentation() {
     breakerTransition: (t) => transitions.push(t),
     connectionStatus: (s) => statuses.push(s),
     connectionError: (t) => connectionErrors.push(t),
-    reconnecting() {},
+    reconnected() {},
     offlineQueueLength() {},
     retryBudgetExhausted() {},
     cacheResult() {},

@@ -118,3 +118,22 @@ describe('pool', () => {
     expect(await rr.client.get('bal')).toBe('7');
   });
 });
+
+describe('pool through an outage', () => {
+  it('a lease whose connection is down is given back: leases work again after Redis returns', async () => {
+    const s = await startRedis();
+    const rr = init({ redis: s.url, pool: { size: 2, acquireTimeoutMs: 300 }, queue: { maxWaitMs: 100 } });
+    opened.push(rr);
+    expect(await rr.withConnection((c) => c.ping())).toBe('PONG');
+    await s.kill();
+    for (let i = 0; i < 3; i++) {
+      const { error } = await settle(rr.withConnection((c) => c.ping()));
+      expect(error).toBeDefined();
+      expect(isPoolTimeoutError(error)).toBe(false); // the connection was leased, then found down: not a pool timeout
+    }
+    await s.restart();
+    await waitFor(async () => (await rr.withConnection((c) => c.ping()).catch(() => null)) === 'PONG', {
+      timeoutMs: 10_000,
+    });
+  });
+});

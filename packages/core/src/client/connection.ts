@@ -106,6 +106,7 @@ export class Connection {
   /** The server this client last became ready on; a change under Sentinel is a failover. */
   private servedBy: string | undefined;
   private pingInFlight = false;
+  private everReady = false;
   private closed = false;
   private readonly listeners: Array<[string, (...a: unknown[]) => void]> = [];
 
@@ -123,6 +124,7 @@ export class Connection {
     // Listening to 'error' also stops ioredis printing "[ioredis] Unhandled error event".
     this.listen('error', (err) => this.onError(err));
     instr.connectionStatus(client.status);
+    this.everReady = client.status === 'ready';
     if (client.status === 'connecting') this.connectStartedAt = clock.now();
     if (client.status === 'connect') this.armHandshakeWatchdog();
   }
@@ -192,7 +194,6 @@ export class Connection {
 
   private onStatus(status: string): void {
     this.instr.connectionStatus(status);
-    if (status === 'reconnecting') this.instr.reconnecting();
     if (status === 'connecting') this.connectStartedAt = this.clock.now();
     if (status === 'connect') this.armHandshakeWatchdog();
     else this.clock.clearTimeout(this.handshakeTimer);
@@ -202,6 +203,9 @@ export class Connection {
       const started = this.connectStartedAt;
       this.connectStartedAt = undefined;
       this.noteServer();
+      // A completed reconnect, not an attempt: a 10 s outage is one reconnect, not one per retry of the socket.
+      if (this.everReady) this.instr.reconnected();
+      this.everReady = true;
       this.events.ready(this, started === undefined ? undefined : this.clock.now() - started);
     }
     if (status === 'end' && !this.closed) this.events.end(this);

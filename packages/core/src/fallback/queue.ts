@@ -67,6 +67,8 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
   const { client, instrumentation } = deps;
   const cfg = resolveQueueOptions(opts);
   const spool = new Spool(cfg.spoolPath);
+  /** Streams whose series were reported at least once. */
+  const reported = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let replaying: Promise<number> | undefined;
   let closed = false;
@@ -178,6 +180,11 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
       const id = opts.id === undefined ? uuidv7() : nonEmptyString('queue.publish: opts.id', opts.id);
       const fields = toFields(payload, id);
       const tracker = instrumentation.startCall('queue.publish', []);
+      // A stream's queue series exist from its first publish, so rate() sees the first replay too.
+      if (!reported.has(stream)) {
+        reported.add(stream);
+        instrumentation.queueSpooled(stream, spool.count(stream));
+      }
 
       const toSpool = (reason: string): PublishResult => {
         if (spool.count() >= cfg.maxSpooled) {

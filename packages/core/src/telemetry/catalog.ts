@@ -106,7 +106,12 @@ export const CATALOG = {
     'client',
     'status',
   ]),
-  reconnects: spec('client_reconnects_total', 'counter', 'Reconnection attempts started by the client.', ['client']),
+  reconnects: spec(
+    'client_reconnects_total',
+    'counter',
+    'Lost connections that were re-established (one per outage, not one per attempt).',
+    ['client'],
+  ),
   offlineQueueLength: spec(
     'offline_queue_length',
     'gauge',

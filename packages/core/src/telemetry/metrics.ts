@@ -3,7 +3,15 @@
  * label values bounded. Registration is catalog-metrics.ts; connection pools are pool-metrics.ts.
  */
 import type { Counter, Gauge, Registry } from 'prom-client';
-import { BREAKER_STATES, type BreakerStateName, OUTCOMES, type Outcome, type RetryCallKind } from './catalog.js';
+import {
+  BREAKER_STATES,
+  type BreakerStateName,
+  CACHE_RESULTS,
+  CONNECTION_ERROR_TYPES,
+  OUTCOMES,
+  type Outcome,
+  type RetryCallKind,
+} from './catalog.js';
 import { type CatalogMetrics, registerCatalog } from './catalog-metrics.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import {
@@ -33,6 +41,14 @@ export interface MetricsConfig {
 export type ExemplarLabels = { readonly trace_id: string; readonly span_id: string };
 
 type CounterChild = Counter.Internal;
+
+/** Every transition the breaker can make. */
+const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerStateName, BreakerStateName]> = [
+  ['closed', 'open'],
+  ['open', 'half_open'],
+  ['half_open', 'closed'],
+  ['half_open', 'open'],
+];
 type GaugeChild = Gauge.Internal<string>;
 
 /** Pre-bound series for one operation label: the call duration per outcome, attempts per error type, retries. */
@@ -67,6 +83,7 @@ export class Metrics {
   private readonly offlineQueue: GaugeChild;
   private readonly failovers: CounterChild;
   private readonly poolMetrics: PoolMetrics;
+  private readonly primedStreams = new Set<string>();
 
   constructor(
     readonly registry: Registry,
@@ -94,6 +111,8 @@ export class Metrics {
     this.failovers = this.all.failovers.labels({ client });
     this.failovers.inc(0);
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
+    for (const error_type of CONNECTION_ERROR_TYPES) this.all.connectionErrors.inc({ client, error_type }, 0);
+    for (const result of CACHE_RESULTS) this.cacheResultChild(result).inc(0);
     this.setBreakerState('default', 'closed');
   }
 
@@ -105,8 +124,9 @@ export class Metrics {
         duration: OUTCOMES.map((outcome) => this.all.operationDuration.child({ client, operation, outcome })),
         retries: new Map(),
         attempts: new Map(),
-        budgetExhausted: undefined,
+        budgetExhausted: this.all.retryBudgetExhausted.labels({ client, operation }),
       };
+      s.budgetExhausted?.inc(0);
       this.operations.set(operation, s);
     }
     return s;
@@ -167,17 +187,32 @@ export class Metrics {
     });
   }
 
-  cacheResult(result: 'hit' | 'miss' | 'fallback'): void {
+  private cacheResultChild(result: string): CounterChild {
     let child = this.cacheResults.get(result);
     if (!child) {
       child = this.all.cacheRequests.labels({ client: this.client, result });
       this.cacheResults.set(result, child);
     }
-    child.inc();
+    return child;
+  }
+
+  cacheResult(result: 'hit' | 'miss' | 'fallback'): void {
+    this.cacheResultChild(result).inc();
   }
 
   queueSpooled(stream: string, depth: number): void {
-    this.all.queueSpooled.set({ client: this.client, stream: this.streams.value(stream) }, depth);
+    const label = this.streams.value(stream);
+    this.primeStream(label);
+    this.all.queueSpooled.set({ client: this.client, stream: label }, depth);
+  }
+
+  /** Spooled, replayed and dead-lettered exist from a stream's first publish, at 0. */
+  private primeStream(stream: string): void {
+    if (this.primedStreams.has(stream)) return;
+    this.primedStreams.add(stream);
+    const labels = { client: this.client, stream };
+    this.all.queueReplayed.inc(labels, 0);
+    this.all.queueDeadLettered.inc(labels, 0);
   }
 
   queueReplayed(stream: string, count: number): void {
@@ -201,6 +236,10 @@ export class Metrics {
         half_open: g.labels({ client, node: n, state: 'half_open' }),
       };
       this.breakerStates.set(n, children);
+      // Counters that appear only at their first event lose that event to rate(): start every transition at 0.
+      for (const [from_state, to_state] of BREAKER_TRANSITIONS) {
+        this.all.breakerTransitions.inc({ client, node: n, from_state, to_state }, 0);
+      }
     }
     for (const s of BREAKER_STATES) children[s].set(s === state ? 1 : 0);
   }
@@ -236,7 +275,7 @@ export class Metrics {
     this.all.connectionErrors.inc({ client: this.client, error_type: connectionErrorLabel(type) });
   }
 
-  reconnecting(): void {
+  reconnected(): void {
     this.reconnects.inc();
   }
 

@@ -181,11 +181,11 @@ export class Recorder implements Instrumentation {
     }
   }
 
-  reconnecting(): void {
+  reconnected(): void {
     try {
-      this.deps.metrics?.reconnecting();
+      this.deps.metrics?.reconnected();
     } catch (err) {
-      report('reconnecting', err);
+      report('reconnected', err);
     }
   }
 

@@ -155,7 +155,7 @@ describe('metrics', () => {
     i.cacheResult('hit');
     i.connectionError('refused', new Error('x'));
     i.connectionError('weird' as never, new Error('x'));
-    i.reconnecting();
+    i.reconnected();
     i.offlineQueueLength(7);
     i.connectionStatus('connecting');
     i.connectionStatus('ready');
