@@ -38,8 +38,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     : {
         quick,
         json: false,
-        rounds: 7,
-        roundMs: 2000,
+        // Many short rounds: a burst of other work on the machine spoils one round, and the median drops it.
+        rounds: 15,
+        roundMs: 1000,
         concurrency: 32,
         failFastCalls: 10_000,
         outageWarmUpSeconds: 10,

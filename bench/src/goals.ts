@@ -19,12 +19,12 @@ export function checkGoals(arms: readonly ArmThroughput[], outage: OutageResults
   const otel = ratio('otel');
   const { failFast, memory } = outage;
   return [
-    { name: 'metrics only vs raw ioredis', target: '≥ 0.85×', actual: `${metrics.toFixed(2)}×`, met: metrics >= 0.85 },
-    { name: 'fully traced vs raw ioredis', target: '≥ 0.50×', actual: `${traced.toFixed(2)}×`, met: traced >= 0.5 },
+    { name: 'metrics only vs raw ioredis', target: '≥ 0.85×', actual: `${metrics.toFixed(3)}×`, met: metrics >= 0.85 },
+    { name: 'fully traced vs raw ioredis', target: '≥ 0.50×', actual: `${traced.toFixed(3)}×`, met: traced >= 0.5 },
     {
       name: 'fully traced vs instrumentation-ioredis',
       target: 'not slower',
-      actual: `${traced.toFixed(2)}× vs ${otel.toFixed(2)}×`,
+      actual: `${traced.toFixed(3)}× vs ${otel.toFixed(3)}×`,
       met: traced >= otel,
     },
     {
