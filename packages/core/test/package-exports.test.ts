@@ -10,10 +10,10 @@ const probe = `
   const rr = m.init({ redis: 'redis://127.0.0.1:1', queue: { maxWaitMs: 50 }, retry: { maxAttempts: 1 }, tracing: false });
   rr.client.get('k').then(
     () => { console.log('unexpected success'); process.exit(1); },
-    async (e) => { console.log(JSON.stringify({ code: e.code, guard: m.isRedisUnavailableError(e), names: m.METRIC_NAMES.length })); await rr.close(); },
+    async (e) => { console.log(JSON.stringify({ code: e.code, guard: m.isRedisUnavailableError(e), names: m.METRIC_NAMES.length, sessions: typeof rr.sessions.get })); await rr.close(); },
   );`;
 
-function run(kind: 'cjs' | 'esm'): { code: string; guard: boolean; names: number } {
+function run(kind: 'cjs' | 'esm'): { code: string; guard: boolean; names: number; sessions: string } {
   const source =
     kind === 'cjs'
       ? probe.replace('MODULE', "require('@redis-resilience/core')")
@@ -39,7 +39,13 @@ describe('package exports', () => {
 
   for (const kind of ['cjs', 'esm'] as const) {
     it(`${kind}: init works and the error guards recognise the errors`, () => {
-      expect(run(kind)).toEqual({ code: 'ERR_REDIS_UNAVAILABLE', guard: true, names: expect.any(Number) });
+      // rr.sessions loads the optional express-session peer at run time: that must work from both builds too.
+      expect(run(kind)).toEqual({
+        code: 'ERR_REDIS_UNAVAILABLE',
+        guard: true,
+        names: expect.any(Number),
+        sessions: 'function',
+      });
     });
   }
 });

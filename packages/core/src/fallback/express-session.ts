@@ -14,8 +14,9 @@ let base: StoreBase | undefined;
 
 export function loadStoreBase(): StoreBase {
   if (base) return base;
-  // CJS builds have `require`; ESM builds resolve from this module's URL (the app's express-session, hoisted or not).
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  // Resolve from this module's URL (shimmed in the CJS build): a bundler's `require` stand-in in the ESM build
+  // exists but throws on dynamic requires.
+  const req = createRequire(import.meta.url);
   let mod: { Store?: unknown };
   try {
     mod = req('express-session') as { Store?: unknown };
