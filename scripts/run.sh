@@ -10,17 +10,20 @@ task="${1:-test}"
 shift || true
 case "$task" in
   build)
-    pnpm -r --filter './packages/**' run build >&2
+    pnpm -r --if-present run build >&2
     ;;
   test)
-    pnpm -r --filter './packages/**' run build >/dev/null
+    # Everything is built first: fixtures run the published builds (ESM and CJS), the demo test runs the demo.
+    pnpm -r --if-present run build >/dev/null
     mkdir -p .tmp
     status=0
     pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json "$@" || status=$?
     # A plain closing line that any CI reads: "tests: N passed, N failed, N skipped".
+    # A file that fails before its tests run (a failing beforeAll) counts as one failure.
     node -e '
       const r = require(process.argv[1]);
-      console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+      const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
+      console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests + broken} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
     ' "$ROOT/.tmp/vitest.json" || true
     exit "$status"
     ;;
