@@ -73,7 +73,8 @@ export interface Instrumentation {
   failover(from: string, to: string): void;
 }
 
-const noopTracker: CallTracker = {
+/** A tracker that records nothing: for calls no telemetry follows. */
+export const noopTracker: CallTracker = {
   attemptEnd() {},
   retry() {},
   rejected() {},

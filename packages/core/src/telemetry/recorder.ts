@@ -6,7 +6,7 @@
 import { type Context, context, diag } from '@opentelemetry/api';
 import type { BreakerTransition } from '../breaker/breaker.js';
 import { type ConnectionErrorType, classifyError, type ErrorType } from '../errors/classify.js';
-import type { CallTracker, Instrumentation } from '../instrumentation.js';
+import { type CallTracker, type Instrumentation, noopTracker } from '../instrumentation.js';
 import type { FallbackType, Outcome } from './catalog.js';
 import type { TelemetryLog } from './logging.js';
 import type { Metrics, PoolStats } from './metrics.js';
@@ -20,15 +20,6 @@ function report(where: string, err: unknown): void {
     // diag itself is a user-replaceable logger; nothing is left to tell.
   }
 }
-
-const noopTracker: CallTracker = {
-  attemptEnd() {},
-  retry() {},
-  rejected() {},
-  fallback() {},
-  end() {},
-  runInContext: (fn) => fn(),
-};
 
 class CallRecorder implements CallTracker {
   private ended = false;
