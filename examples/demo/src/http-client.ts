@@ -9,6 +9,8 @@ export interface HttpResult {
   cookie: string | undefined;
   /** The client gave up after `timeoutMs`: the request was left hanging by the server. */
   timedOut: boolean;
+  /** The socket error's code when there was no response and no timeout (e.g. ECONNRESET). */
+  error?: string;
   ms: number;
 }
 
@@ -55,7 +57,9 @@ export function request(agent: http.Agent, baseUrl: string, spec: RequestSpec): 
       finish({ status: 0, body: '', cookie: undefined, timedOut: true });
       req.destroy();
     }, spec.timeoutMs);
-    req.on('error', () => finish({ status: 0, body: '', cookie: undefined, timedOut: false }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ status: 0, body: '', cookie: undefined, timedOut: false, error: err.code ?? err.message }),
+    );
     req.end(payload);
   });
 }

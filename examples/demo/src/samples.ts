@@ -12,6 +12,7 @@ export function writeSamples(file: string, loads: readonly ArmLoad[], startedAt:
       ms: s.result && Number(s.result.ms.toFixed(1)),
       status: s.result?.status,
       timedOut: s.result?.timedOut,
+      error: s.result?.error,
       ok: s.ok,
     })),
   );

@@ -11,13 +11,13 @@ export type ResilienceOverrides = Partial<ResilienceOptions>;
 /**
  * The API's latency budget for Redis. The package's defaults (wait up to 1 s for a connection, 3 s per call, judge
  * the breaker over 10 s) suit a service with nothing better to do than wait. This one has a fallback for everything
- * it asks Redis (the database, in-memory sessions, the spool), so a call not answered within 20 ms is better served
+ * it asks Redis (the database, in-memory sessions, the spool), so a call not answered within 15 ms is better served
  * by the fallback, and a 2 s window lets the breaker stop the asking within about a second of an outage. Until it
  * opens, the deadline is what a request pays per Redis call. Everything else: the package's defaults.
  */
 export const LATENCY_BUDGET = Object.freeze({
-  retry: { deadlineMs: 20 },
-  queue: { maxWaitMs: 10 },
+  retry: { deadlineMs: 15 },
+  queue: { maxWaitMs: 5 },
   breaker: { rollingWindowMs: 2000 },
 }) satisfies ResilienceOptions;
 
@@ -56,7 +56,7 @@ export function resilientBackend(
   };
 }
 
-/** `{ retry: { deadlineMs: 20 } }` as `retry.deadlineMs 20`. */
+/** `{ retry: { deadlineMs: 15 } }` as `retry.deadlineMs 15`. */
 function describeOptions(options: object, path = ''): string {
   return Object.entries(options)
     .map(([k, v]) => (typeof v === 'object' && v !== null ? describeOptions(v, `${path}${k}.`) : `${path}${k} ${v}`))

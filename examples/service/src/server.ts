@@ -15,6 +15,10 @@ const server = service.app.listen(port, host, () => {
   // One JSON line: the demo reads it to learn the port when PORT=0.
   console.log(JSON.stringify({ event: 'listening', mode, settings, host, port: actual, pid: process.pid }));
 });
+// Idle keep-alive connections outlive a load balancer's (60 s is common): the proxy, not the service, closes them,
+// so a request is never sent on a connection the service is just closing.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.on('error', (err) => {
   console.error(`example-service: cannot listen on ${host}:${port}: ${err.message}`);
   process.exit(1);
