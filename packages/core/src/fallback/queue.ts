@@ -27,12 +27,18 @@ export interface StreamQueue {
 
 export const QUEUE_DEFAULTS = Object.freeze({
   spoolPath: './.redis-resilience/spool.db',
+  durability: 'process' as 'process' | 'machine',
   maxSpooled: 100_000,
   maxReplayAttempts: 5,
   deadLetterSuffix: ':dead',
   replayIntervalMs: 1000,
   dedupTtlSeconds: 86_400,
 });
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (allowed.includes(value as T)) return value as T;
+  throw new InvalidOptionsError(field, [`${field}: must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`]);
+}
 
 /** Spooled messages read per replay step. */
 const REPLAY_BATCH = 100;
@@ -43,6 +49,7 @@ export function resolveQueueOptions(opts: StreamQueueOptions = {}): Required<Str
   const q = 'fallbacks.queue';
   const cfg = {
     spoolPath: optionalString(`${q}.spoolPath`, opts.spoolPath, QUEUE_DEFAULTS.spoolPath),
+    durability: oneOf(`${q}.durability`, opts.durability ?? QUEUE_DEFAULTS.durability, ['process', 'machine'] as const),
     maxSpooled: positiveInt(`${q}.maxSpooled`, opts.maxSpooled ?? QUEUE_DEFAULTS.maxSpooled),
     maxReplayAttempts: positiveInt(
       `${q}.maxReplayAttempts`,
@@ -66,7 +73,7 @@ export function resolveQueueOptions(opts: StreamQueueOptions = {}): Required<Str
 export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): StreamQueue {
   const { client, instrumentation } = deps;
   const cfg = resolveQueueOptions(opts);
-  const spool = new Spool(cfg.spoolPath);
+  const spool = new Spool(cfg.spoolPath, cfg.durability);
   /** Streams whose series were reported at least once. */
   const reported = new Set<string>();
   let timer: NodeJS.Timeout | undefined;

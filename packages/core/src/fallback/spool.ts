@@ -1,7 +1,8 @@
 /**
  * The durable local spool: messages that could not reach Redis, in SQLite (`node:sqlite`, no native build).
- * WAL with synchronous=FULL: an append is on disk when it returns, so a SIGKILL right after `publish` resolves
- * loses nothing. AUTOINCREMENT sequence numbers are never reused, so replay is FIFO across restarts.
+ * WAL journal. With durability 'process' (synchronous=NORMAL) an append is in the OS page cache when it returns, so a
+ * SIGKILL right after `publish` resolves loses nothing and the event loop never waits for the disk; 'machine'
+ * (synchronous=FULL) fsyncs each append so that power loss loses nothing either. AUTOINCREMENT sequence numbers are never reused, so replay is FIFO across restarts.
  * EXCLUSIVE locking: one process owns a spool file; a second one fails at open instead of replaying the same rows.
  */
 import { mkdirSync } from 'node:fs';
@@ -52,7 +53,7 @@ export class Spool {
   private readonly deleteOne: StatementSync;
   private readonly fail: StatementSync;
 
-  constructor(path: string) {
+  constructor(path: string, durability: 'process' | 'machine' = 'process') {
     this.path = resolve(path);
     mkdirSync(dirname(this.path), { recursive: true });
     const { DatabaseSync } = loadSqlite();
@@ -61,7 +62,7 @@ export class Spool {
       // Order matters: exclusive locking before WAL, so no shared-memory index is made and the lock is held.
       db.exec('PRAGMA locking_mode = EXCLUSIVE');
       db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = FULL');
+      db.exec(`PRAGMA synchronous = ${durability === 'machine' ? 'FULL' : 'NORMAL'}`);
       db.exec(SCHEMA);
     } catch (cause) {
       db.close();

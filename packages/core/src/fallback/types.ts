@@ -50,6 +50,13 @@ export interface SessionStoreOptions {
 export interface StreamQueueOptions {
   /** SQLite file of the durable spool; its directory is created. @default './.redis-resilience/spool.db' */
   spoolPath?: string;
+  /**
+   * `process`: an append survives the process dying (SIGKILL, OOM kill, crash) as soon as `publish` resolves; it is
+   * in the OS page cache, written to disk within moments (SQLite WAL, synchronous=NORMAL). `machine`: it also survives
+   * power loss or a kernel crash, at the price of an fsync per message on the event loop (SQLite synchronous=FULL;
+   * tens to hundreds of ms per message on a busy disk). @default 'process'
+   */
+  durability?: 'process' | 'machine';
   /** Messages the spool holds at most, over all streams; beyond it `publish` rejects with SpoolFullError. @default 100000 */
   maxSpooled?: number;
   /** Failed replays (command errors) before a message moves to the dead-letter stream. @default 5 */

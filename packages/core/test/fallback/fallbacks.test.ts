@@ -56,6 +56,9 @@ it('createFallbacks validates every section at once, naming the field, though qu
     const make = (options: object) => () => createFallbacks({ ...deps, options });
     expect(make({ queue: { maxSpooled: 0 } })).toThrow('fallbacks.queue.maxSpooled: must be an integer from 1');
     expect(make({ queue: { deadLetterSuffix: '' } })).toThrow('fallbacks.queue.deadLetterSuffix: must be non-empty');
+    expect(make({ queue: { durability: 'disk' } })).toThrow(
+      "fallbacks.queue.durability: must be one of 'process', 'machine'",
+    );
     expect(make({ sessions: { maxFallbackEntries: -1 } })).toThrow('fallbacks.sessions.maxFallbackEntries');
     expect(make({ sessions: { ttl: 5 } })).toThrow('unknown option fallbacks.sessions.ttl');
     expect(make({ cache: { ttl: 5 } })).toThrow('unknown option fallbacks.cache.ttl');
