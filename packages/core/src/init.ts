@@ -168,7 +168,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     startSlowlogPoller({
       redis: { call: (cmd, ...args) => redis.call(cmd, ...args) },
       intervalMs: opts.slowlog.intervalMs,
-      onEntry: (e) => telemetry.catalog?.slowCommands.inc({ client: opts.clientName, command: e.command }),
+      onEntry: (e) => instrumentation.slowCommand(e.command, e.durationMicros, e.timestamp),
     });
   telemetry
     .startServer()

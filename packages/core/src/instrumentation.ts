@@ -71,6 +71,8 @@ export interface Instrumentation {
   poolTimeout(pool: string): void;
   /** Sentinel moved the master: the client now talks to a different server. */
   failover(from: string, to: string): void;
+  /** The SLOWLOG poller found a new entry: bounded command name, server-side duration, unix time in seconds. */
+  slowCommand(command: string, durationMicros: number, timestamp: number): void;
 }
 
 /** A tracker that records nothing: for calls no telemetry follows. */
@@ -102,4 +104,5 @@ export const noopInstrumentation: Instrumentation = {
   poolUse() {},
   poolTimeout() {},
   failover() {},
+  slowCommand() {},
 };

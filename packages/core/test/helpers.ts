@@ -51,6 +51,7 @@ export function recordingInstrumentation() {
     poolUse() {},
     poolTimeout() {},
     failover: (from, to) => failovers.push({ from, to }),
+    slowCommand() {},
   };
   return { instrumentation, calls, transitions, statuses, connectionErrors, failovers };
 }

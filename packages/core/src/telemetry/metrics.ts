@@ -287,6 +287,10 @@ export class Metrics {
     this.failovers.inc();
   }
 
+  slowCommand(command: string): void {
+    this.all.slowCommands.inc({ client: this.client, command });
+  }
+
   registerPool(pool: string, stats: () => PoolStats): void {
     this.poolMetrics.register(pool, stats);
   }

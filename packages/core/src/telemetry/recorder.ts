@@ -284,4 +284,13 @@ export class Recorder implements Instrumentation {
       report('failover', err);
     }
   }
+
+  slowCommand(command: string, durationMicros: number, timestamp: number): void {
+    try {
+      this.deps.metrics?.slowCommand(command);
+      this.deps.spans.slowCommand(command, durationMicros, timestamp);
+    } catch (err) {
+      report('slowCommand', err);
+    }
+  }
 }

@@ -125,6 +125,22 @@ export class Spans {
     return { span, anchor, queryText };
   }
 
+  /**
+   * A SLOWLOG entry as a span of its own (there is no caller's span to attach it to), placed at the server's time,
+   * with a `slowlog` event carrying the duration. Command name only: SLOWLOG arguments are never read.
+   */
+  slowCommand(command: string, durationMicros: number, timestamp: number): void {
+    if (this.global && !hasGlobalTracerProvider()) return;
+    const start = timestamp * 1000;
+    const span = this.tracer.startSpan(`SLOWLOG ${command.toUpperCase()}`, {
+      kind: SpanKind.INTERNAL,
+      startTime: start,
+      attributes: { ...this.base, [ATTR_DB_OPERATION_NAME]: command.toUpperCase() },
+    });
+    span.addEvent('slowlog', { 'db.operation.name': command.toUpperCase(), duration_us: durationMicros }, start);
+    span.end(start + durationMicros / 1000);
+  }
+
   /** A retroactive CLIENT span for one physical attempt, child of the logical span. */
   attempt(
     call: CallSpan,
