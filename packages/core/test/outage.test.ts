@@ -130,4 +130,22 @@ describe('outage', () => {
       await rr.close();
     }
   });
+
+  it('with default options, a refused connection fails the call at once instead of waiting for a connection', async () => {
+    const server = await startRedis();
+    const rec = recordingInstrumentation();
+    const rr = init({ redis: server.url }, { instrumentation: rec.instrumentation });
+    try {
+      await rr.client.set('k', 'v');
+      await server.kill();
+      await waitFor(() => rec.connectionErrors.includes('refused'));
+      const { error, ms } = await settle(rr.client.get('k'));
+      expect(isRedisUnavailableError(error)).toBe(true);
+      expect((error as { errorType: string }).errorType).toBe('refused');
+      // Not one full queue.maxWaitMs: the retries' backoff is all the waiting there is.
+      expect(ms).toBeLessThan(rr.options.queue.maxWaitMs);
+    } finally {
+      await rr.close();
+    }
+  });
 });

@@ -116,7 +116,12 @@ export class Connection {
     private readonly config: Pick<ConnectionConfig, 'connectMs'>,
     private readonly instr: Instrumentation,
     private readonly clock: Clock,
-    private readonly events: { ready(c: Connection, connectMs: number | undefined): void; end(c: Connection): void },
+    private readonly events: {
+      ready(c: Connection, connectMs: number | undefined): void;
+      end(c: Connection): void;
+      /** A connection attempt failed; the pool may give up on its waiters early. */
+      down(c: Connection): void;
+    },
   ) {
     this.endpoint = endpointOf(client);
     const statuses = ['wait', 'connecting', 'connect', 'ready', 'close', 'reconnecting', 'end'];
@@ -209,6 +214,7 @@ export class Connection {
       this.events.ready(this, started === undefined ? undefined : this.clock.now() - started);
     }
     if (status === 'end' && !this.closed) this.events.end(this);
+    if (status === 'reconnecting') this.events.down(this);
   }
 
   private noteServer(): void {
@@ -226,6 +232,17 @@ export class Connection {
     this.lastErrorType = c.type;
     this.lastError = err;
     this.instr.connectionError(connectionErrorType(c), err);
+    if (!this.ready) this.events.down(this);
+  }
+
+  /**
+   * Down for sure until the next reconnect: the last attempt was refused or the name did not resolve, and no
+   * attempt is under way. (A timeout or a reset may be one slow packet; those still get the bounded wait.)
+   */
+  get knownDown(): boolean {
+    const s = this.client.status;
+    const between = s === 'reconnecting' || s === 'close' || s === 'end';
+    return between && (this.lastErrorType === 'refused' || this.lastErrorType === 'dns');
   }
 
   /**

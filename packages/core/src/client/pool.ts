@@ -59,6 +59,7 @@ export class ConnectionPool implements ConnectionSource {
     const events = {
       ready: (c: Connection, connectMs: number | undefined) => this.onReady(c, connectMs),
       end: (c: Connection) => this.onEnd(c),
+      down: () => this.onDown(),
     };
     this.connections = clients.map(({ client, owned }) => new Connection(client, owned, config, instr, clock, events));
     instr.registerPool(name, () => this.stats());
@@ -108,6 +109,8 @@ export class ConnectionPool implements ConnectionSource {
       );
     }
     for (const c of this.connections) c.connect();
+    // Nothing will be ready within a wait: fail now (not sent); the retry policy's backoff gives the reconnect its time.
+    if (target === undefined && this.allKnownDown()) return Promise.reject(this.notSent(operation, 0));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, operation, timer: undefined, target };
       waiter.timer = this.clock.setTimeout(
@@ -203,6 +206,29 @@ export class ConnectionPool implements ConnectionSource {
     this.releaseWaiters(conn);
   }
 
+  private allKnownDown(): boolean {
+    return this.connections.every((c) => c.knownDown);
+  }
+
+  /** The last connection attempt failed for sure: commands waiting for a shared connection fail now, not sent. */
+  private onDown(): void {
+    // ioredis reports the error before it moves to `reconnecting`; decide once the status has settled.
+    queueMicrotask(() => {
+      if (this.closed || !this.allKnownDown() || this.waiters.length === 0) return;
+      const keep: Waiter[] = [];
+      for (const w of this.waiters) {
+        if (w.target !== undefined) {
+          keep.push(w);
+          continue;
+        }
+        this.clock.clearTimeout(w.timer);
+        w.reject(this.notSent(w.operation, 0));
+      }
+      this.waiters = keep;
+      this.instr.offlineQueueLength(keep.length);
+    });
+  }
+
   private onEnd(conn: Connection): void {
     if (this.connections.every((c) => c.status === 'end')) {
       for (const w of this.waiters.splice(0)) {
@@ -239,7 +265,12 @@ export class ConnectionPool implements ConnectionSource {
 
   private notSent(operation: string, waitMs: number, forced?: ErrorType): RedisUnavailableError {
     const type: ErrorType = forced ?? this.lastConnectionErrorType ?? 'timeout';
-    const why = forced === 'closed' ? 'the client is closing' : `no connection within ${waitMs} ms`;
+    const why =
+      forced === 'closed'
+        ? 'the client is closing'
+        : waitMs === 0
+          ? 'Redis is not reachable'
+          : `no connection within ${waitMs} ms`;
     return new RedisUnavailableError(`${operation.toUpperCase()} not sent: ${why} (${type})`, {
       operation,
       errorType: type,
