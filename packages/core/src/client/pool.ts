@@ -58,7 +58,7 @@ export class ConnectionPool implements ConnectionSource {
   ) {
     const events = {
       ready: (c: Connection, connectMs: number | undefined) => this.onReady(c, connectMs),
-      end: (c: Connection) => this.onEnd(c),
+      end: () => this.onEnd(),
       down: () => this.onDown(),
     };
     this.connections = clients.map(({ client, owned }) => new Connection(client, owned, config, instr, clock, events));
@@ -229,15 +229,14 @@ export class ConnectionPool implements ConnectionSource {
     });
   }
 
-  private onEnd(conn: Connection): void {
-    if (this.connections.every((c) => c.status === 'end')) {
-      for (const w of this.waiters.splice(0)) {
-        this.clock.clearTimeout(w.timer);
-        w.reject(this.notSent(w.operation, 0, 'closed'));
-      }
-      this.instr.offlineQueueLength(0);
+  /** Every connection ended for good (ioredis gave up): nobody waiting will ever be served. */
+  private onEnd(): void {
+    if (!this.connections.every((c) => c.status === 'end')) return;
+    for (const w of this.waiters.splice(0)) {
+      this.clock.clearTimeout(w.timer);
+      w.reject(this.notSent(w.operation, 0, 'closed'));
     }
-    void conn;
+    this.instr.offlineQueueLength(0);
   }
 
   /** `conn` became usable: wake the waiters it can serve (a leased one serves only its own lease's waiters). */
