@@ -25,6 +25,11 @@ describe('metrics', () => {
     const call = h.telemetry.instrumentation.startCall('get', []);
     const t = at(0);
     call.attemptEnd(1, t, t + 3, undefined);
+    // The call's own duration is read from the clock: let it advance, or a fast machine measures 0.
+    const started = performance.now();
+    while (performance.now() <= started + 0.05) {
+      /* spin for 50 µs */
+    }
     call.end('success', 1);
     const text = await h.telemetry.metrics();
     const attempt =
