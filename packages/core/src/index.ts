@@ -1,5 +1,6 @@
 export type { ResilientClient } from './client/guarded-client.js';
 export { type Classification, classifyError, type ErrorCategory, type ErrorType } from './errors/classify.js';
+export { ERROR_TYPES } from './errors/types.js';
 export {
   CircuitOpenError,
   ClientClosedError,

@@ -2,43 +2,16 @@
  * The one error classifier: the only module that reads ioredis, Redis and Node error messages and codes.
  * Everything else (retry, breaker, telemetry, doctor) decides from its result.
  */
-import { UNAVAILABLE_CODES } from './errors.js';
+import {
+  type Classification,
+  type ConnectionErrorType,
+  ERROR_BRAND,
+  type ErrorCategory,
+  type ErrorType,
+  UNAVAILABLE_CODES,
+} from './types.js';
 
-export type ErrorCategory =
-  /** The connection failed or was never made. Counts against the breaker. */
-  | 'connection'
-  /** Redis answered but cannot serve right now (LOADING, MASTERDOWN …). The command was not executed. */
-  | 'server_transient'
-  /** Redis executed the request and reported an error in it (WRONGTYPE, ERR syntax …). Passes through untouched. */
-  | 'command'
-  /** One of this package's own unavailable errors (circuit open, queue full, timeout …). */
-  | 'unavailable'
-  | 'unknown';
-
-export type ConnectionErrorType = 'refused' | 'timeout' | 'reset' | 'dns' | 'closed' | 'auth' | 'tls' | 'other';
-
-export type ErrorType =
-  | ConnectionErrorType
-  | 'max_retries'
-  | 'loading'
-  | 'masterdown'
-  | 'clusterdown'
-  | 'tryagain'
-  | 'readonly'
-  | 'busy'
-  | 'oom'
-  | 'circuit_open'
-  | 'queue_full'
-  | 'command_error';
-
-export interface Classification {
-  readonly category: ErrorCategory;
-  readonly type: ErrorType;
-  /** True when the error proves Redis never executed the command, so even a non-idempotent write may be retried. */
-  readonly provenNotExecuted: boolean;
-}
-
-const OWN_BRAND = Symbol.for('redis-resilience.error');
+export type { Classification, ConnectionErrorType, ErrorCategory, ErrorType } from './types.js';
 
 const NODE_CODES: Record<string, ConnectionErrorType> = {
   ECONNREFUSED: 'refused',
@@ -80,7 +53,7 @@ function field(e: object, name: string): unknown {
 export function classifyError(err: unknown): Classification {
   if (typeof err !== 'object' || err === null) return result('unknown', 'other');
 
-  const own = (err as Record<symbol, unknown>)[OWN_BRAND];
+  const own = (err as Record<symbol, unknown>)[ERROR_BRAND];
   if (typeof own === 'string' && UNAVAILABLE_CODES.has(own)) {
     const type = field(err, 'errorType');
     const sent = field(err, 'sent');

@@ -2,31 +2,10 @@
  * Typed errors with stable codes. Messages name the operation and the failure, never a key, value or password.
  * Guards use a global symbol brand rather than `instanceof`, so they hold across the ESM and CJS copies of this package.
  */
-import type { ErrorType } from './classify.js';
+import { ERROR_BRAND as BRAND, type ErrorCode, type ErrorType, UNAVAILABLE_CODES } from './types.js';
 
-const BRAND = Symbol.for('redis-resilience.error');
-
-export type ErrorCode =
-  | 'ERR_REDIS_UNAVAILABLE'
-  | 'ERR_CIRCUIT_OPEN'
-  | 'ERR_COMMAND_TIMEOUT'
-  | 'ERR_OFFLINE_QUEUE_FULL'
-  | 'ERR_RETRIES_EXHAUSTED'
-  | 'ERR_CLIENT_CLOSED'
-  | 'ERR_INVALID_OPTIONS'
-  | 'ERR_SPOOL_FULL'
-  | 'ERR_POOL_TIMEOUT';
-
-/** Codes of the errors that mean "Redis could not serve this call"; a fallback may take over. */
-export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'ERR_REDIS_UNAVAILABLE',
-  'ERR_CIRCUIT_OPEN',
-  'ERR_COMMAND_TIMEOUT',
-  'ERR_OFFLINE_QUEUE_FULL',
-  'ERR_RETRIES_EXHAUSTED',
-  'ERR_CLIENT_CLOSED',
-  'ERR_POOL_TIMEOUT',
-]);
+export type { ErrorCode } from './types.js';
+export { UNAVAILABLE_CODES } from './types.js';
 
 export class RedisResilienceError extends Error {
   readonly code: ErrorCode;

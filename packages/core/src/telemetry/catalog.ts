@@ -37,7 +37,7 @@ export const RETRY_CALL_KINDS = [
 ] as const;
 export type RetryCallKind = (typeof RETRY_CALL_KINDS)[number];
 
-export const CONNECTION_ERROR_TYPES = ['refused', 'timeout', 'reset', 'dns', 'closed', 'auth', 'tls', 'other'] as const;
+export { CONNECTION_ERROR_TYPES } from '../errors/types.js';
 
 export const FALLBACK_TYPES = ['cache_aside', 'session_store', 'queue_spool', 'custom'] as const;
 export type FallbackType = (typeof FALLBACK_TYPES)[number];
