@@ -1,6 +1,5 @@
 export type { ResilientClient } from './client/guarded-client.js';
 export { type Classification, classifyError, type ErrorCategory, type ErrorType } from './errors/classify.js';
-export { ERROR_TYPES } from './errors/types.js';
 export {
   CircuitOpenError,
   ClientClosedError,
@@ -21,6 +20,7 @@ export {
   RedisUnavailableError,
   RetriesExhaustedError,
 } from './errors/errors.js';
+export { ERROR_TYPES } from './errors/types.js';
 export {
   type BinaryCodec,
   type Cache,
