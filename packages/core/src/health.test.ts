@@ -27,7 +27,11 @@ describe('healthReport', () => {
   it.each(['reconnecting', 'connecting', 'connect', 'wait', 'close'])('is degraded while the connection is %s', (s) => {
     const r = healthReport(inputs({ connectionStatus: s, lastErrorType: 'refused', offlineLength: 12 }));
     expect(r.status).toBe('degraded');
-    expect(r.connection).toEqual({ status: s, lastErrorType: 'refused' });
+    expect(r.connection).toEqual({
+      status: s,
+      lastErrorType: 'refused',
+      problem: expect.stringContaining('nothing accepts connections'),
+    });
     expect(r.offlineQueue).toEqual({ length: 12, max: 1000 });
   });
 

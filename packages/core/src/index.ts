@@ -1,3 +1,4 @@
+export type { BreakerStateName, TransitionCause } from './breaker/state.js';
 export type { ResilientClient } from './client/guarded-client.js';
 export { type Classification, classifyError, type ErrorCategory, type ErrorType } from './errors/classify.js';
 export {
@@ -21,6 +22,12 @@ export {
   RetriesExhaustedError,
 } from './errors/errors.js';
 export { ERROR_TYPES } from './errors/types.js';
+export type {
+  ResilienceEventMap,
+  ResilienceEventName,
+  ResilienceEvents,
+  ResilienceListener,
+} from './events.js';
 export {
   type BinaryCodec,
   type Cache,
@@ -57,6 +64,6 @@ export type {
   SlowlogOptions,
   TimeoutOptions,
   TracingOptions,
-} from './options.js';
-export { DEFAULTS } from './options.js';
+} from './options/index.js';
+export { DEFAULTS } from './options/index.js';
 export { CATALOG, METRIC_NAMES, seriesNames } from './telemetry/catalog.js';

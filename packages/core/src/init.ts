@@ -1,16 +1,20 @@
 /**
- * `init(options)`: the one call a service makes. Validates options, builds the connection, the policies and the
- * telemetry, and returns the guarded client with health, metrics and close.
+ * `init(options)`: the one call a service makes. The composition root: it validates options, builds the
+ * connections, the policies and the telemetry, wires them together, and hands back the guarded client with its
+ * fallbacks, health, metrics, events and close.
  */
 import { Cluster } from 'ioredis';
 import { BreakerSet } from './breaker/breakers.js';
-import { clusterNode, clusterNodeFor } from './client/cluster-routing.js';
+import { Attempts } from './client/attempt.js';
+import { clusterNodeFor } from './client/cluster-routing.js';
 import { createClients, endpointOf } from './client/connection.js';
 import { Executor } from './client/executor.js';
 import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
-import { ConnectionPool, type ConnectionSource, PinnedSource } from './client/pool.js';
+import { ConnectionPool } from './client/pool.js';
+import { createProbe } from './client/probe.js';
+import { createWithConnection, type WithConnection } from './client/with-connection.js';
 import { type Clock, systemClock } from './clock.js';
-import { classifyError, isFailure } from './errors/classify.js';
+import type { ResilienceEvents } from './events.js';
 import {
   type Cache,
   createFallbacks,
@@ -21,11 +25,15 @@ import {
 import { type HealthReport, healthReport } from './health.js';
 import type { Instrumentation } from './instrumentation.js';
 import { safeLog } from './logger.js';
-import { type ResilienceOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type ResilienceOptions, type ResolvedOptions, resolveOptions } from './options/index.js';
 import { RetryBudget } from './retry/budget.js';
+import { RetryPolicy } from './retry/retry.js';
 import { type MetricsHandler, metricsHandler } from './telemetry/http.js';
 import { startSlowlogPoller } from './telemetry/slowlog.js';
 import { createTelemetry, type TelemetryInternals } from './telemetry/telemetry.js';
+
+/** Least time between two half-open probes of one node: a flapping Redis is never stormed with probes. */
+const MIN_PROBE_INTERVAL_MS = 1000;
 
 export interface RedisResilience {
   /** ioredis-compatible commands, each guarded by retry, breaker, timeout and the bounded offline queue. */
@@ -38,6 +46,8 @@ export interface RedisResilience {
   readonly queue: StreamQueue;
   /** `withFallback(name, primary, fallback)`: run `fallback` when `primary` finds Redis unavailable. */
   readonly withFallback: WithFallback;
+  /** Typed events: `rr.events.on('breakerStateChange' | 'retry' | 'rejected' | 'fallback', listener)`. */
+  readonly events: ResilienceEvents;
   /** Readiness: ok, degraded (Redis impaired, failing fast or falling back) or down (closed). */
   health(): Promise<HealthReport>;
   /** Prometheus exposition text of this instance's registry ('openmetrics' adds exemplars). */
@@ -55,18 +65,21 @@ export interface RedisResilience {
    * pinned to that connection (`conn.raw` is the ioredis client). Waits at most `pool.acquireTimeoutMs`, then
    * rejects with PoolTimeoutError. A pool of one lends a dedicated connection, so shared traffic never stalls.
    */
-  withConnection<T>(fn: (conn: ResilientClient) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
-  /** Flush telemetry, disconnect, stop timers. Idempotent. */
+  readonly withConnection: WithConnection;
+  /**
+   * Settle every pending call with ClientClosedError at once, stop replay and write-back, disconnect, stop timers,
+   * flush spans (bounded). Idempotent. Nothing it started keeps the process alive afterwards.
+   */
   close(): Promise<void>;
   /** The options in force after defaults. */
   readonly options: Readonly<ResolvedOptions>;
 }
 
-/** Internal seams for tests: an injected clock and random source. Not part of the public options. */
+/** Internal seams for tests: an injected clock and random source, telemetry replaced or given a tracer provider. */
 export interface InitInternals {
   clock?: Clock;
   random?: () => number;
-  /** Replaces telemetry's Instrumentation (metrics and spans are then not recorded). */
+  /** Replaces telemetry's Instrumentation: the test records the decisions; metrics and spans are not recorded. */
   instrumentation?: Instrumentation;
   telemetry?: TelemetryInternals;
 }
@@ -74,101 +87,63 @@ export interface InitInternals {
 export function init(options: ResilienceOptions = {}, internals: InitInternals = {}): RedisResilience {
   const opts = resolveOptions(options);
   const clock = internals.clock ?? systemClock;
-  const connectionConfig = { ...opts.timeouts, ...opts.queue };
-  const clients = createClients(opts.redis, connectionConfig, opts.pool.size);
-  const telemetry = createTelemetry(opts, endpointOf(clients[0]!.client), internals.telemetry);
-  const instrumentation = internals.instrumentation ?? telemetry.instrumentation;
-  const pool = new ConnectionPool(clients, connectionConfig, instrumentation, clock, opts.clientName);
-  const redis = pool.primary.client;
+  const random = internals.random ?? Math.random;
+  const poolConfig = { connectMs: opts.timeouts.connectMs, maxOffline: opts.queue.maxOffline };
+  const clients = createClients(opts.redis, poolConfig, opts.pool.size);
+  const redis = clients[0]!.client;
+  const telemetry = createTelemetry(opts, endpointOf(redis), clock, internals.telemetry);
+  const instr = internals.instrumentation ?? telemetry.instrumentation;
 
-  const breakers = new BreakerSet(opts.breaker, {
-    probe: (node) => probe(node),
-    isFailure: (err) => isFailure(classifyError(err)),
-    // Telemetry counts and logs each transition.
-    onTransition: (t) => instrumentation.breakerTransition(t),
-  });
-  const budget = opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined;
-  const executorFor = (connections: ConnectionSource) =>
-    new Executor(opts, {
-      connections,
-      breakerFor:
-        redis instanceof Cluster
-          ? (spec) => breakers.get(clusterNodeFor(redis, spec.operation, spec.args))
-          : () => defaultBreaker,
-      budget,
-      instrumentation,
+  let breakers: BreakerSet | undefined;
+  const pool = new ConnectionPool(clients, poolConfig, instr, clock, opts.clientName, () =>
+    breakers?.reconnected('default'),
+  );
+  breakers = new BreakerSet(
+    { ...opts.breaker, minProbeIntervalMs: MIN_PROBE_INTERVAL_MS },
+    {
+      probe: createProbe(pool, redis, opts.timeouts.commandMs, clock),
       clock,
-      ...(internals.random && { random: internals.random }),
-    });
-  const defaultBreaker = breakers.get('default');
-  const executor = executorFor(pool);
+      random,
+      onTransition: (t) => instr.emit('breakerTransition', t),
+      onProbe: (p) => instr.emit('breakerProbe', p),
+    },
+  );
+  const nodes = breakers;
+  const defaultBreaker = nodes.get('default');
+  const executor = new Executor({
+    connections: pool,
+    breakerFor:
+      redis instanceof Cluster
+        ? (spec) => nodes.get(clusterNodeFor(redis, spec.operation, spec.args))
+        : () => defaultBreaker,
+    retry: new RetryPolicy(
+      opts.retry,
+      opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined,
+      random,
+    ),
+    attempts: new Attempts(clock, opts.timeouts.commandMs, (conn) => conn.suspectStale()),
+    telemetry: instr,
+    clock,
+    maxWaitMs: opts.queue.maxWaitMs,
+  });
   const idempotentWrites = opts.retry.idempotentWrites;
   const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
 
   const fallbacks = createFallbacks({
     client,
-    instrumentation,
+    instrumentation: instr,
     // Cluster has a breaker per node: let each call find out rather than skip Redis for every key on one flag.
     ...(redis instanceof Cluster ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
     options: opts.fallbacks,
   });
-
-  /** The half-open probe: one PING with the connect and reply bounds, no retries, outside the breaker. */
-  async function probe(node: string): Promise<unknown> {
-    const target = redis instanceof Cluster && node !== 'default' ? clusterNode(redis, node) : undefined;
-    if (target) return await withTimeout(target.ping(), opts.timeouts.commandMs, clock);
-    let conn = pool.pick();
-    if (!conn) {
-      await pool.waitReady('ping', opts.timeouts.connectMs);
-      conn = pool.pick() ?? pool.primary;
-    }
-    return await withTimeout(conn.client.ping(), opts.timeouts.commandMs, clock);
-  }
-
-  async function withConnection<T>(fn: (conn: ResilientClient) => Promise<T>, o: { timeoutMs?: number } = {}) {
-    const timeoutMs = o.timeoutMs ?? opts.pool.acquireTimeoutMs;
-    const waitStart = clock.now();
-    // A pool of one keeps its connection for shared traffic and lends a connection made for this lease.
-    const lender = pool.lendsDedicated
-      ? new ConnectionPool(
-          createClients(redis, connectionConfig, 2).slice(1),
-          connectionConfig,
-          instrumentation,
-          clock,
-          `${opts.clientName}:lease`,
-        )
-      : pool;
-    try {
-      const conn = lender === pool ? await pool.acquire(timeoutMs) : lender.primary;
-      try {
-        if (!conn.ready) await lender.waitReady('withConnection', timeoutMs - (clock.now() - waitStart), conn);
-        const useStart = clock.now();
-        instrumentation.poolWait(opts.clientName, (useStart - waitStart) / 1000);
-        const pinned = createGuardedClient({
-          executor: executorFor(new PinnedSource(lender, conn)),
-          redis: () => conn.client,
-          idempotentWrites,
-        });
-        try {
-          return await fn(pinned);
-        } finally {
-          instrumentation.poolUse(opts.clientName, (clock.now() - useStart) / 1000);
-        }
-      } finally {
-        // Whatever happened after the lease was granted (Redis down, fn threw), give the connection back.
-        if (lender === pool) pool.release(conn);
-      }
-    } finally {
-      if (lender !== pool) await lender.close();
-    }
-  }
 
   const slowlog =
     opts.slowlog &&
     startSlowlogPoller({
       redis: { call: (cmd, ...args) => redis.call(cmd, ...args) },
       intervalMs: opts.slowlog.intervalMs,
-      onEntry: (e) => instrumentation.slowCommand(e.command, e.durationMicros, e.timestamp),
+      onEntry: (e) =>
+        instr.emit('slowCommand', { command: e.command, durationMicros: e.durationMicros, timestamp: e.timestamp }),
     });
   telemetry
     .startServer()
@@ -180,12 +155,13 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   return {
     client,
     options: opts,
+    events: telemetry.events,
     async health() {
       return healthReport({
         closed: closing !== undefined,
         connectionStatus: pool.status,
         lastErrorType: pool.lastConnectionErrorType,
-        breakers: breakers.all(),
+        breakers: nodes.all(),
         offlineLength: pool.offlineLength,
         maxOffline: opts.queue.maxOffline,
       });
@@ -201,13 +177,23 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     metrics: (format = 'prometheus') => telemetry.metrics(format),
     metricsHandler: metricsHandler(telemetry),
     metricsServerAddress: () => telemetry.serverAddress(),
-    withConnection,
+    withConnection: createWithConnection({
+      pool,
+      redis,
+      config: poolConfig,
+      telemetry: instr,
+      clock,
+      executor,
+      idempotentWrites,
+      poolName: opts.clientName,
+      acquireTimeoutMs: opts.pool.acquireTimeoutMs,
+    }),
     close() {
       closing ??= (async () => {
-        // Stop replay and write-back first, while the client still accepts their calls.
+        // Stop replay and write-back first, then settle every pending call at once, then let go of the sockets.
         fallbacks.close();
         executor.close();
-        breakers.shutdown();
+        nodes.shutdown();
         if (slowlog) slowlog.stop();
         await pool.close();
         await telemetry.close();
@@ -215,23 +201,4 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
       return closing;
     },
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = clock.setTimeout(() => {
-      p.catch(() => {});
-      reject(Object.assign(new Error(`probe timed out after ${ms} ms`), { code: 'ETIMEDOUT' }));
-    }, ms);
-    p.then(
-      (v) => {
-        clock.clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clock.clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

@@ -1,11 +1,10 @@
 /**
- * The seam between the resilience policies and telemetry. The executor reports each decision here; telemetry
- * (metrics, spans, logs) implements it. Every method must be cheap and must never throw into a Redis call:
- * implementations guard themselves.
+ * The seam between the resilience policies and telemetry. A call reports through its CallTracker; everything else
+ * is one typed event. Telemetry (metrics, spans, logs, the public `rr.events`) implements it, and guards every
+ * entry point once: a telemetry failure goes to `diag`, never into the Redis call that reported it.
  */
-import type { BreakerTransition } from './breaker/breaker.js';
-import type { ConnectionErrorType, ErrorType } from './errors/classify.js';
-import type { FallbackType, Outcome } from './telemetry/catalog.js';
+import type { BreakerTransition, ProbeResult } from './breaker/state.js';
+import type { ConnectionErrorType, ErrorType } from './errors/types.js';
 
 /** Where commands go; used for semconv attributes (`server.address`, `server.port`, `db.namespace`). */
 export interface Endpoint {
@@ -14,65 +13,75 @@ export interface Endpoint {
   db: number;
 }
 
+export const OUTCOMES = ['success', 'command_error', 'failure', 'rejected', 'fallback'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const FALLBACK_TYPES = ['cache_aside', 'session_store', 'queue_spool', 'custom'] as const;
+export type FallbackType = (typeof FALLBACK_TYPES)[number];
+
 export interface CallTracker {
   /**
-   * One physical attempt ended. `startedAt`/`endedAt` are `performance.now()` milliseconds. `errorType` is
-   * undefined on success. Called for every attempt, the only one included.
+   * One physical attempt ended (every attempt, the only one included). Times are the injected clock's ms.
+   * `errorType` is undefined on success.
    */
-  attemptEnd(
-    attempt: number,
-    startedAt: number,
-    endedAt: number,
-    errorType: ErrorType | undefined,
-    /** ms this attempt waited for a connection (offline queue or lease), when it waited. */
-    waitMs?: number,
-  ): void;
+  attemptEnd(attempt: number, startedAt: number, endedAt: number, errorType: ErrorType | undefined): void;
   /** A retry was scheduled after `attempt` failed with `errorType`, to run after `delayMs`. */
   retry(attempt: number, delayMs: number, errorType: ErrorType): void;
   /** The breaker rejected the call without an attempt. */
   rejected(state: 'open' | 'half_open', node: string): void;
-  /** A fallback served (or failed to serve) this call. */
+  /** A fallback served (or failed to serve) this call: the span event, the counter and the user event in one. */
   fallback(type: FallbackType, reason: string, served: boolean): void;
-  /** The logical call ended; `attempts` is how many physical attempts ran. */
-  end(outcome: Outcome, attempts: number, error?: unknown): void;
+  /** The logical call ended; `attempts` is how many physical attempts ran. `endedAt` defaults to now. */
+  end(outcome: Outcome, attempts: number, error?: unknown, endedAt?: number): void;
   /** Run `fn` with this call's span active, so that calls made inside it (a fallback's loader) become children. */
   runInContext<T>(fn: () => T): T;
 }
 
+/** Connection pool usage, read at scrape time. */
+export interface PoolStats {
+  max: number;
+  used: number;
+  idle: number;
+  pending: number;
+}
+
+/** Everything reported outside a call, by name. */
+export interface TelemetryEvents {
+  breakerTransition: BreakerTransition;
+  breakerProbe: ProbeResult;
+  connectionStatus: { status: string };
+  connectionError: { type: ConnectionErrorType; error: unknown };
+  /** A lost connection was re-established (`client_reconnects_total`): attempts during an outage do not count. */
+  reconnected: Record<string, never>;
+  offlineQueueLength: { length: number };
+  retryBudgetExhausted: { operation: string };
+  /** cache.getOrLoad outcome, for `cache_requests_total`. */
+  cacheResult: { result: 'hit' | 'miss' | 'fallback' };
+  /** Messages now waiting in the durable spool for `stream`. */
+  queueSpooled: { stream: string; depth: number };
+  queueReplayed: { stream: string; count: number };
+  queueDeadLettered: { stream: string; count: number };
+  poolConnectionCreated: { pool: string; seconds: number };
+  poolWait: { pool: string; seconds: number };
+  poolUse: { pool: string; seconds: number };
+  poolTimeout: { pool: string };
+  /** Sentinel moved the master: the client now talks to a different server. */
+  failover: { from: string; to: string };
+  /** The SLOWLOG poller found a new entry: command name only, server-side duration, unix time in seconds. */
+  slowCommand: { command: string; durationMicros: number; timestamp: number };
+}
+
+export type TelemetryEvent = keyof TelemetryEvents;
+
+/** A consumer of events: any subset of them, each a method named after the event. */
+export type EventSink = { [K in TelemetryEvent]?: (data: TelemetryEvents[K]) => void };
+
 export interface Instrumentation {
   /** A logical call starts. `args` is only read when redacted query text is enabled; never record values. */
   startCall(operation: string, args: readonly unknown[]): CallTracker;
-  breakerTransition(t: BreakerTransition): void;
-  connectionStatus(status: string): void;
-  connectionError(type: ConnectionErrorType, err: unknown): void;
-  /** A lost connection was re-established (`client_reconnects_total`): attempts during an outage do not count. */
-  reconnected(): void;
-  offlineQueueLength(length: number): void;
-  retryBudgetExhausted(operation: string): void;
-  /** cache.getOrLoad outcome, for `cache_requests_total`. */
-  cacheResult(result: 'hit' | 'miss' | 'fallback'): void;
-  /** A fallback ran because Redis was unavailable (`fallback_invocations_total`); `reason` is a bounded errorType. */
-  fallbackInvoked(type: FallbackType, reason: string, served: boolean): void;
-  /** Messages now waiting in the durable spool for `stream` (`queue_spooled_messages`). */
-  queueSpooled(stream: string, depth: number): void;
-  /** Spooled messages written to Redis on replay (`queue_replayed_total`). */
-  queueReplayed(stream: string, count: number): void;
-  /** Spooled messages given up on and moved to the dead-letter stream (`queue_dead_lettered_total`). */
-  queueDeadLettered(stream: string, count: number): void;
-  /** A pool exists; its gauges (`db_client_connection_count|max|pending_requests`) are read from `stats` at scrape. */
-  registerPool(pool: string, stats: () => { max: number; used: number; idle: number; pending: number }): void;
-  /** A pool connection became ready, `seconds` after it started connecting. */
-  poolConnectionCreated(pool: string, seconds: number): void;
-  /** A lease waited this long for a connection. */
-  poolWait(pool: string, seconds: number): void;
-  /** A lease held its connection this long. */
-  poolUse(pool: string, seconds: number): void;
-  /** A lease gave up waiting. */
-  poolTimeout(pool: string): void;
-  /** Sentinel moved the master: the client now talks to a different server. */
-  failover(from: string, to: string): void;
-  /** The SLOWLOG poller found a new entry: bounded command name, server-side duration, unix time in seconds. */
-  slowCommand(command: string, durationMicros: number, timestamp: number): void;
+  emit<K extends TelemetryEvent>(event: K, data: TelemetryEvents[K]): void;
+  /** A pool exists; its gauges are read from `stats` at scrape. */
+  registerPool(pool: string, stats: () => PoolStats): void;
 }
 
 /** A tracker that records nothing: for calls no telemetry follows. */
@@ -87,22 +96,6 @@ export const noopTracker: CallTracker = {
 
 export const noopInstrumentation: Instrumentation = {
   startCall: () => noopTracker,
-  breakerTransition() {},
-  connectionStatus() {},
-  connectionError() {},
-  reconnected() {},
-  offlineQueueLength() {},
-  retryBudgetExhausted() {},
-  cacheResult() {},
-  fallbackInvoked() {},
-  queueSpooled() {},
-  queueReplayed() {},
-  queueDeadLettered() {},
+  emit() {},
   registerPool() {},
-  poolConnectionCreated() {},
-  poolWait() {},
-  poolUse() {},
-  poolTimeout() {},
-  failover() {},
-  slowCommand() {},
 };

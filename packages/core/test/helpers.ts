@@ -1,6 +1,12 @@
 /** Shared test helpers: a recording Instrumentation to observe the executor's decisions. */
-import type { BreakerTransition } from '../src/breaker/breaker.js';
-import { type CallTracker, type Instrumentation, noopInstrumentation } from '../src/instrumentation.js';
+import type { BreakerTransition } from '../src/breaker/state.js';
+import type {
+  CallTracker,
+  Instrumentation,
+  PoolStats,
+  TelemetryEvent,
+  TelemetryEvents,
+} from '../src/instrumentation.js';
 
 export interface RecordedCall {
   operation: string;
@@ -10,15 +16,31 @@ export interface RecordedCall {
   outcome?: string;
 }
 
+/** Every event emitted, by name, in order; and the pools registered. */
+export function eventRecorder() {
+  const events: { [K in TelemetryEvent]?: TelemetryEvents[K][] } = {};
+  const pools = new Map<string, () => PoolStats>();
+  const of = <K extends TelemetryEvent>(name: K): TelemetryEvents[K][] => {
+    const list = (events[name] ?? []) as TelemetryEvents[K][];
+    (events as Record<string, unknown>)[name] = list;
+    return list;
+  };
+  return {
+    of,
+    pools,
+    emit<K extends TelemetryEvent>(name: K, data: TelemetryEvents[K]): void {
+      of(name).push(data);
+    },
+    registerPool(pool: string, stats: () => PoolStats): void {
+      pools.set(pool, stats);
+    },
+  };
+}
+
 export function recordingInstrumentation() {
   const calls: RecordedCall[] = [];
-  const transitions: BreakerTransition[] = [];
-  const statuses: string[] = [];
-  const connectionErrors: string[] = [];
-  const failovers: { from: string; to: string }[] = [];
-  // Only the hooks the tests read are recorded; the rest stay the no-op ones.
+  const rec = eventRecorder();
   const instrumentation: Instrumentation = {
-    ...noopInstrumentation,
     startCall(operation) {
       const call: RecordedCall = { operation, attempts: [], retries: [] };
       calls.push(call);
@@ -36,12 +58,26 @@ export function recordingInstrumentation() {
       };
       return tracker;
     },
-    breakerTransition: (t) => transitions.push(t),
-    connectionStatus: (s) => statuses.push(s),
-    connectionError: (t) => connectionErrors.push(t),
-    failover: (from, to) => failovers.push({ from, to }),
+    emit: rec.emit,
+    registerPool: rec.registerPool,
   };
-  return { instrumentation, calls, transitions, statuses, connectionErrors, failovers };
+  return {
+    instrumentation,
+    calls,
+    events: rec,
+    get transitions(): BreakerTransition[] {
+      return rec.of('breakerTransition');
+    },
+    get statuses(): string[] {
+      return rec.of('connectionStatus').map((e) => e.status);
+    },
+    get connectionErrors(): string[] {
+      return rec.of('connectionError').map((e) => e.type);
+    },
+    get failovers(): { from: string; to: string }[] {
+      return rec.of('failover');
+    },
+  };
 }
 
 /** Settle a promise into a value or the error, recording how long it took. */

@@ -13,20 +13,19 @@ const opened: RedisResilience[] = [];
 
 function poolWith(size: number) {
   const rec = recordingInstrumentation();
-  let stats: (() => Stats) | undefined;
   const timeouts: string[] = [];
   const waits: number[] = [];
   const instrumentation: Instrumentation = {
     ...rec.instrumentation,
-    registerPool: (_name, s) => {
-      stats = s;
+    emit(name, data) {
+      rec.instrumentation.emit(name, data);
+      if (name === 'poolTimeout') timeouts.push((data as { pool: string }).pool);
+      if (name === 'poolWait') waits.push((data as { seconds: number }).seconds);
     },
-    poolTimeout: (name) => timeouts.push(name),
-    poolWait: (_name, seconds) => waits.push(seconds),
   };
   const rr = init({ redis: server.url, pool: { size, acquireTimeoutMs: 200 } }, { instrumentation });
   opened.push(rr);
-  return { rr, stats: () => stats!(), timeouts, waits };
+  return { rr, stats: (): Stats => rec.events.pools.values().next().value!(), timeouts, waits };
 }
 
 beforeAll(async () => {

@@ -1,23 +1,19 @@
-import { ReplyError } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { classifyError, isFailure } from '../errors/classify.js';
+import type { Clock } from '../clock.js';
 import { CircuitOpenError, isCircuitOpenError } from '../errors/errors.js';
-import { Breaker, type BreakerConfig, type BreakerDeps, type BreakerTransition } from './breaker.js';
+import type { BreakerConfig } from './breaker.js';
+import { BreakerSet } from './breakers.js';
+import type { BreakerTransition, ProbeResult } from './state.js';
 
-const refused = () =>
-  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
-    code: 'ECONNREFUSED',
-    errno: -111,
-    syscall: 'connect',
-  });
-const wrongType = () =>
-  new (ReplyError as new (m: string) => Error)('WRONGTYPE Operation against a key holding the wrong kind of value');
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
 
 const CONFIG: BreakerConfig = {
   errorThresholdPercentage: 50,
   volumeThreshold: 4,
   rollingWindowMs: 10_000,
   resetTimeoutMs: 1000,
+  maxResetTimeoutMs: 8000,
+  minProbeIntervalMs: 1000,
   halfOpenProbes: 1,
   enabled: true,
 };
@@ -37,32 +33,51 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-const breakers: Breaker[] = [];
+/** The fake timers' clock: Date and setTimeout are both faked. */
+const clock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
-function setup(config: Partial<BreakerConfig> = {}, probe: BreakerDeps['probe'] = async () => 'PONG') {
+const sets: BreakerSet[] = [];
+
+function setup(
+  config: Partial<BreakerConfig> = {},
+  probe: () => Promise<unknown> = async () => 'PONG',
+  node = 'default',
+) {
   const transitions: BreakerTransition[] = [];
-  const deps = {
-    probe: vi.fn(probe),
-    isFailure: (err: unknown) => isFailure(classifyError(err)),
-    onTransition: vi.fn((t: BreakerTransition) => {
-      transitions.push(t);
-    }),
-    onProbeError: vi.fn(),
-  };
-  const breaker = new Breaker('default', { ...CONFIG, ...config }, deps);
-  breakers.push(breaker);
-  return { breaker, deps, transitions };
+  const probes: ProbeResult[] = [];
+  const probeFn = vi.fn(probe);
+  const set = new BreakerSet(
+    { ...CONFIG, ...config },
+    {
+      probe: () => probeFn(),
+      clock,
+      // Equal jitter with random() = 0.5: a backed-off delay is exactly 3/4 of its exponential value.
+      random: () => 0.5,
+      onTransition: (t) => transitions.push(t),
+      onProbe: (p) => probes.push(p),
+    },
+  );
+  sets.push(set);
+  return { breaker: set.get(node), set, probe: probeFn, transitions, probes };
 }
 
-const ok = () => Promise.resolve('OK');
-const failWith = (err: unknown) => () => Promise.reject(err);
+type Breaker = ReturnType<typeof setup>['breaker'];
+const path = (ts: BreakerTransition[]) => ts.map((t) => `${t.from}>${t.to}:${t.cause}`);
 
-/** Runs `n` failing calls through the breaker, each rejected with its own error. */
-async function failTimes(breaker: Breaker, n: number, make: () => Error = refused): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const err = make();
-    await expect(breaker.execute('get', failWith(err))).rejects.toBe(err);
-  }
+/** What the executor does with one attempt's outcome. */
+async function attempt(breaker: Breaker, outcome: 'ok' | 'fail'): Promise<void> {
+  const rejection = breaker.admit('get');
+  if (rejection) throw rejection;
+  if (outcome === 'ok') breaker.success();
+  else await breaker.failure();
+}
+
+async function failTimes(breaker: Breaker, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await attempt(breaker, 'fail');
 }
 
 beforeEach(() => {
@@ -70,14 +85,14 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const b of breakers.splice(0)) b.shutdown();
+  for (const s of sets.splice(0)) s.shutdown();
   vi.useRealTimers();
 });
 
 describe('Breaker: closed', () => {
-  it('passes calls and results through', async () => {
+  it('admits calls and reports nothing while they succeed', async () => {
     const { breaker, transitions } = setup();
-    await expect(breaker.execute('get', () => Promise.resolve('v'))).resolves.toBe('v');
+    for (let i = 0; i < 100; i++) await attempt(breaker, 'ok');
     expect(breaker.state).toBe('closed');
     expect(transitions).toEqual([]);
   });
@@ -93,13 +108,13 @@ describe('Breaker: closed', () => {
     const { breaker, transitions } = setup();
     await failTimes(breaker, 4);
     expect(breaker.state).toBe('open');
-    expect(transitions).toEqual([{ node: 'default', from: 'closed', to: 'open' }]);
+    expect(transitions).toEqual([{ node: 'default', from: 'closed', to: 'open', cause: 'failures' }]);
   });
 
-  it('needs strictly more than errorThresholdPercentage failures', async () => {
+  it('needs strictly more than errorThresholdPercentage failures; successes count in the rate', async () => {
     const { breaker } = setup();
-    await breaker.execute('get', ok);
-    await breaker.execute('get', ok);
+    await attempt(breaker, 'ok');
+    await attempt(breaker, 'ok');
     await failTimes(breaker, 2);
     // 2 of 4 is exactly 50 %: not over the threshold.
     expect(breaker.state).toBe('closed');
@@ -108,43 +123,22 @@ describe('Breaker: closed', () => {
     expect(breaker.state).toBe('open');
   });
 
-  it('forgets failures that left the rolling window', async () => {
+  it('forgets failures that left the rolling window (the window rotates on the clock)', async () => {
     const { breaker } = setup();
     await failTimes(breaker, 3);
     await vi.advanceTimersByTimeAsync(CONFIG.rollingWindowMs + 1000);
-    for (let i = 0; i < 3; i++) await breaker.execute('get', ok);
+    for (let i = 0; i < 3; i++) await attempt(breaker, 'ok');
     await failTimes(breaker, 1);
     // Only 1 failure of 4 is still in the window.
-    expect(breaker.state).toBe('closed');
-  });
-
-  it('never opens on errors that are not failures (100 command errors)', async () => {
-    const { breaker, transitions } = setup();
-    const fn = vi.fn(() => Promise.reject(wrongType()));
-    for (let i = 0; i < 100; i++) {
-      await expect(breaker.execute('incr', fn)).rejects.toMatchObject({ name: 'ReplyError' });
-    }
-    expect(fn).toHaveBeenCalledTimes(100);
-    expect(breaker.state).toBe('closed');
-    expect(transitions).toEqual([]);
-  });
-
-  it('counts a command error as a success in the failure rate', async () => {
-    const { breaker } = setup();
-    await failTimes(breaker, 2, wrongType);
-    await failTimes(breaker, 2);
-    // 2 failures of 4 calls: not over 50 %.
     expect(breaker.state).toBe('closed');
   });
 });
 
 describe('Breaker: open', () => {
-  it('rejects with CircuitOpenError without calling fn', async () => {
+  it('admit() rejects with CircuitOpenError', async () => {
     const { breaker } = setup();
     await failTimes(breaker, 4);
-    const fn = vi.fn(ok);
-    const err = await breaker.execute('hget', fn).catch((e: unknown) => e);
-    expect(fn).not.toHaveBeenCalled();
+    const err = breaker.admit('hget');
     expect(err).toBeInstanceOf(CircuitOpenError);
     expect(isCircuitOpenError(err)).toBe(true);
     expect(err).toMatchObject({
@@ -155,205 +149,207 @@ describe('Breaker: open', () => {
       sent: false,
       attempts: 0,
     });
-    expect((err as Error).message).toContain('HGET');
+    expect(err?.message).toContain('HGET');
   });
 
   it('reports the node it guards', async () => {
-    const transitions: BreakerTransition[] = [];
-    const breaker = new Breaker('10.0.0.7:6379', CONFIG, {
-      probe: async () => 'PONG',
-      isFailure: () => true,
-      onTransition: (t) => transitions.push(t),
-    });
-    breakers.push(breaker);
+    const { breaker, transitions } = setup({}, undefined, '10.0.0.7:6379');
     await failTimes(breaker, 4);
-    expect(transitions).toEqual([{ node: '10.0.0.7:6379', from: 'closed', to: 'open' }]);
-    await expect(breaker.execute('get', ok)).rejects.toMatchObject({ node: '10.0.0.7:6379', state: 'open' });
+    expect(transitions).toEqual([{ node: '10.0.0.7:6379', from: 'closed', to: 'open', cause: 'failures' }]);
+    expect(breaker.admit('get')).toMatchObject({ node: '10.0.0.7:6379', state: 'open' });
   });
 
   it('does not probe before resetTimeoutMs', async () => {
-    const { breaker, deps } = setup();
+    const { breaker, probe } = setup();
     await failTimes(breaker, 4);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs - 1);
-    expect(deps.probe).not.toHaveBeenCalled();
+    expect(probe).not.toHaveBeenCalled();
     expect(breaker.state).toBe('open');
   });
 
-  it('trip() opens a closed breaker at once and starts the reset timer', async () => {
-    const { breaker, deps, transitions } = setup();
-    breaker.trip();
-    expect(breaker.state).toBe('open');
-    await expect(breaker.execute('get', ok)).rejects.toBeInstanceOf(CircuitOpenError);
+  it('ignores stragglers: late successes and failures of calls sent before it opened', async () => {
+    const { breaker, probe, transitions } = setup();
+    await failTimes(breaker, 4);
+    breaker.success();
+    await breaker.failure();
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    expect(deps.probe).toHaveBeenCalledTimes(1);
+    expect(probe).toHaveBeenCalledTimes(1);
     expect(breaker.state).toBe('closed');
-    expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open', 'open>half_open', 'half_open>closed']);
-  });
-
-  it('trip() while already open does not restart the timer', async () => {
-    const { breaker, deps } = setup();
-    breaker.trip();
-    await vi.advanceTimersByTimeAsync(600);
-    breaker.trip();
-    await vi.advanceTimersByTimeAsync(400);
-    expect(deps.probe).toHaveBeenCalledTimes(1);
+    expect(path(transitions)).toEqual([
+      'closed>open:failures',
+      'open>half_open:timer',
+      'half_open>closed:probe_passed',
+    ]);
   });
 });
 
 describe('Breaker: half-open and recovery', () => {
-  it('probes by itself after resetTimeoutMs and closes on success', async () => {
-    const { breaker, deps, transitions } = setup();
+  it('probes by itself after resetTimeoutMs, closes on success and reports how long it was open', async () => {
+    const { breaker, probe, transitions, probes } = setup();
     await failTimes(breaker, 4);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    expect(deps.probe).toHaveBeenCalledTimes(1);
+    expect(probe).toHaveBeenCalledTimes(1);
     expect(breaker.state).toBe('closed');
-    expect(transitions).toEqual([
-      { node: 'default', from: 'closed', to: 'open' },
-      { node: 'default', from: 'open', to: 'half_open' },
-      { node: 'default', from: 'half_open', to: 'closed' },
+    expect(path(transitions)).toEqual([
+      'closed>open:failures',
+      'open>half_open:timer',
+      'half_open>closed:probe_passed',
     ]);
-    await expect(breaker.execute('get', ok)).resolves.toBe('OK');
+    expect(transitions[2]?.openMs).toBe(CONFIG.resetTimeoutMs);
+    expect(probes).toEqual([{ node: 'default', trigger: 'timer', ok: true }]);
+    expect(breaker.admit('get')).toBeUndefined();
   });
 
   it('rejects user calls as half_open while the probe runs', async () => {
-    const probe = deferred<string>();
-    const { breaker } = setup({}, () => probe.promise);
+    const pending = deferred<string>();
+    const { breaker } = setup({}, () => pending.promise);
     await failTimes(breaker, 4);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
     expect(breaker.state).toBe('half_open');
-    const fn = vi.fn(ok);
-    await expect(breaker.execute('get', fn)).rejects.toMatchObject({ code: 'ERR_CIRCUIT_OPEN', state: 'half_open' });
-    expect(fn).not.toHaveBeenCalled();
-    probe.resolve('PONG');
+    expect(breaker.admit('get')).toMatchObject({ code: 'ERR_CIRCUIT_OPEN', state: 'half_open' });
+    pending.resolve('PONG');
     await vi.advanceTimersByTimeAsync(0);
     expect(breaker.state).toBe('closed');
   });
 
-  it('goes back to open when the probe fails, and recovers on a later probe', async () => {
+  it('backs off after failed probes (exponential with equal jitter, capped), then recovers', async () => {
     let healthy = false;
-    const { breaker, deps, transitions } = setup({}, async () => {
+    const { breaker, probe, transitions } = setup({}, async () => {
       if (!healthy) throw refused();
       return 'PONG';
     });
     await failTimes(breaker, 4);
-    await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    expect(breaker.state).toBe('open');
-    expect(deps.onProbeError).toHaveBeenCalledTimes(1);
-    expect(deps.onProbeError.mock.calls[0]?.[0]).toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(breaker.execute('get', ok)).rejects.toMatchObject({ state: 'open' });
-
-    // Still down at the next probe.
-    await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    expect(deps.probe).toHaveBeenCalledTimes(2);
-    expect(breaker.state).toBe('open');
-
+    // Timer probes at 1 s, then 2 s·¾, 4 s·¾, 8 s·¾ (the cap), 8 s·¾ … after each failure.
+    const gaps = [1000, 1500, 3000, 6000, 6000];
+    for (const [i, gap] of gaps.entries()) {
+      await vi.advanceTimersByTimeAsync(gap - 1);
+      expect(probe).toHaveBeenCalledTimes(i);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(probe).toHaveBeenCalledTimes(i + 1);
+      expect(breaker.state).toBe('open');
+    }
     healthy = true;
-    await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    expect(deps.probe).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(6000);
     expect(breaker.state).toBe('closed');
-    expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual([
-      'closed>open',
-      'open>half_open',
-      'half_open>open',
-      'open>half_open',
-      'half_open>open',
-      'open>half_open',
-      'half_open>closed',
+    expect(path(transitions).slice(-2)).toEqual(['open>half_open:timer', 'half_open>closed:probe_passed']);
+  });
+
+  it('probes at once when the connection is ready again, instead of waiting for the timer', async () => {
+    const { breaker, probe, transitions, probes } = setup({ resetTimeoutMs: 5000 });
+    await failTimes(breaker, 4);
+    await vi.advanceTimersByTimeAsync(1200);
+    breaker.reconnected();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(probe).toHaveBeenCalledTimes(1);
+    expect(breaker.state).toBe('closed');
+    expect(path(transitions)).toEqual([
+      'closed>open:failures',
+      'open>half_open:reconnect',
+      'half_open>closed:probe_passed',
     ]);
+    expect(transitions[2]?.openMs).toBe(1200);
+    expect(probes).toEqual([{ node: 'default', trigger: 'reconnect', ok: true }]);
+  });
+
+  it('never probes more than once per minProbeIntervalMs, however often the connection flaps', async () => {
+    const { breaker, probe } = setup({ resetTimeoutMs: 60_000 }, async () => {
+      throw refused();
+    });
+    await failTimes(breaker, 4);
+    // A reconnect every 100 ms for 10 s: at most one probe a second.
+    for (let t = 0; t < 10_000; t += 100) {
+      breaker.reconnected();
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    // One at once, then one per second: 0 s, 1 s … 10 s.
+    expect(probe.mock.calls.length).toBeGreaterThanOrEqual(10);
+    expect(probe.mock.calls.length).toBeLessThanOrEqual(1 + 10_000 / CONFIG.minProbeIntervalMs);
+  });
+
+  it('a reconnect while closed starts no probe', async () => {
+    const { breaker, probe } = setup();
+    breaker.reconnected();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(probe).not.toHaveBeenCalled();
   });
 
   it('halfOpenProbes: 3 needs three successful probes, rejecting user calls meanwhile', async () => {
     const pending: Deferred<string>[] = [];
-    const { breaker, deps, transitions } = setup({ halfOpenProbes: 3 }, () => {
+    const { breaker, probe, transitions } = setup({ halfOpenProbes: 3 }, () => {
       const d = deferred<string>();
       pending.push(d);
       return d.promise;
     });
     await failTimes(breaker, 4);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-
     for (let i = 1; i <= 3; i++) {
-      expect(deps.probe).toHaveBeenCalledTimes(i);
+      expect(probe).toHaveBeenCalledTimes(i);
       expect(breaker.state).toBe('half_open');
-      const fn = vi.fn(ok);
-      await expect(breaker.execute('get', fn)).rejects.toMatchObject({ state: 'half_open' });
-      expect(fn).not.toHaveBeenCalled();
+      expect(breaker.admit('get')).toMatchObject({ state: 'half_open' });
       pending[i - 1]?.resolve('PONG');
       await vi.advanceTimersByTimeAsync(0);
     }
-
-    expect(deps.probe).toHaveBeenCalledTimes(3);
     expect(breaker.state).toBe('closed');
-    expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open', 'open>half_open', 'half_open>closed']);
+    expect(path(transitions)).toEqual([
+      'closed>open:failures',
+      'open>half_open:timer',
+      'half_open>closed:probe_passed',
+    ]);
   });
 
   it.each([1, 2, 3])('halfOpenProbes: 3 re-opens when probe %d fails', async (failing) => {
     let n = 0;
-    const { breaker, deps, transitions } = setup({ halfOpenProbes: 3 }, async () => {
+    const { breaker, probe, transitions } = setup({ halfOpenProbes: 3 }, async () => {
       n++;
       if (n === failing) throw refused();
       return 'PONG';
     });
     await failTimes(breaker, 4);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    expect(deps.probe).toHaveBeenCalledTimes(failing);
-    expect(deps.onProbeError).toHaveBeenCalledTimes(1);
+    expect(probe).toHaveBeenCalledTimes(failing);
     expect(breaker.state).toBe('open');
-    expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open', 'open>half_open', 'half_open>open']);
-
-    // The reset timer runs again after a failed probe round, and the next round can close it.
+    expect(path(transitions)).toEqual(['closed>open:failures', 'open>half_open:timer', 'half_open>open:probe_failed']);
     n = 100;
-    await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
+    await vi.advanceTimersByTimeAsync(2 * CONFIG.resetTimeoutMs);
     expect(breaker.state).toBe('closed');
-    expect(deps.probe).toHaveBeenCalledTimes(failing + 3);
+    expect(probe).toHaveBeenCalledTimes(failing + 3);
   });
 });
 
 describe('Breaker: disabled', () => {
-  it('just runs fn and never opens', async () => {
-    const { breaker, deps } = setup({ enabled: false });
+  it('admits everything, never opens, and keeps no timer', async () => {
+    const { breaker, probe, transitions } = setup({ enabled: false });
     expect(vi.getTimerCount()).toBe(0);
-    await expect(breaker.execute('get', ok)).resolves.toBe('OK');
     await failTimes(breaker, 50);
-    breaker.trip();
+    breaker.reconnected();
     expect(breaker.state).toBe('closed');
-    const fn = vi.fn(ok);
-    await breaker.execute('get', fn);
-    expect(fn).toHaveBeenCalledTimes(1);
+    expect(breaker.admit('get')).toBeUndefined();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(deps.probe).not.toHaveBeenCalled();
-    expect(deps.onTransition).not.toHaveBeenCalled();
-    expect(() => breaker.shutdown()).not.toThrow();
+    expect(probe).not.toHaveBeenCalled();
+    expect(transitions).toEqual([]);
   });
 });
 
 describe('Breaker: shutdown', () => {
-  it('stops the rolling-window timers', () => {
-    const { breaker } = setup();
+  it('stops the window rotation and a pending probe timer', async () => {
+    const { breaker, set, probe } = setup();
     expect(vi.getTimerCount()).toBeGreaterThan(0);
-    breaker.shutdown();
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('cancels a pending reset so no probe runs afterwards', async () => {
-    const { breaker, deps } = setup();
     await failTimes(breaker, 4);
-    breaker.shutdown();
+    set.shutdown();
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs * 10);
-    expect(deps.probe).not.toHaveBeenCalled();
+    expect(probe).not.toHaveBeenCalled();
     expect(breaker.state).toBe('open');
   });
 
   it('does not re-open after a probe that fails once shut down', async () => {
-    const probe = deferred<string>();
-    const { breaker, deps } = setup({ halfOpenProbes: 2 }, () => probe.promise);
+    const pending = deferred<string>();
+    const { breaker, set } = setup({}, () => pending.promise);
     await failTimes(breaker, 4);
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    breaker.shutdown();
-    probe.reject(refused());
+    set.shutdown();
+    pending.reject(refused());
     await vi.advanceTimersByTimeAsync(0);
-    expect(deps.onProbeError).toHaveBeenCalledTimes(1);
     expect(breaker.state).toBe('half_open');
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -361,12 +357,11 @@ describe('Breaker: shutdown', () => {
 
 describe('Breaker: after recovery', () => {
   it('starts a fresh window: the failures that opened it do not re-open it on the next single failure', async () => {
-    const { breaker } = setup({ volumeThreshold: 4 });
+    const { breaker } = setup();
     await failTimes(breaker, 4);
-    expect(breaker.state).toBe('open');
     await vi.advanceTimersByTimeAsync(CONFIG.resetTimeoutMs);
-    await vi.waitFor(() => expect(breaker.state).toBe('closed'));
-    for (let i = 0; i < 2; i++) await breaker.execute('get', ok);
+    expect(breaker.state).toBe('closed');
+    for (let i = 0; i < 2; i++) await attempt(breaker, 'ok');
     await failTimes(breaker, 1);
     expect(breaker.state).toBe('closed');
   });

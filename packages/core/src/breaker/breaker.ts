@@ -1,184 +1,216 @@
 /**
  * The circuit breaker: the only file that imports opossum.
  *
- * opossum knowledge kept here:
- * - opossum owns the state machine and the rolling window. A `fire()` costs several promises and events, too much
- *   for every Redis command, so while closed a success (or a command error, which proves the server answered) is
- *   written straight into opossum's rolling window (`status.increment`), and only a failure goes through `fire()`,
- *   where opossum decides whether to open.
- * - its `timeout` is disabled: the per-attempt timeout sits below the breaker.
- * - half-open lets exactly one call through; we reserve it for our own PING probe so that recovery does not
- *   wait for user traffic, and reject user calls until the probes pass.
+ * opossum owns the rolling window and the decision to open (error rate over `volumeThreshold` calls). This adapter
+ * owns what opossum cannot know about Redis:
+ * - Only classified outcomes reach it: `success()` for a reply that proves Redis serves, `failure()` for a failure
+ *   that counts. A success is written into opossum's window with `status.increment` (a `fire()` costs several
+ *   promises and events, too much for every command); a failure goes through `fire()`, where opossum decides.
+ *   `status.increment` is opossum's internal: opossum is pinned to one exact version and a contract test pins it.
+ * - Recovery is driven by evidence: a probe (our own PING) runs when the connection is ready again, or on a timer
+ *   that backs off after failed probes (probe-schedule.ts). opossum's own half-open timer is pushed out of reach, and
+ *   a passing probe closes the circuit with `close()`. User calls are rejected while a probe runs.
+ * - The window rotates on our clock (`rotateBucketController`), and is emptied when the circuit closes: a recovered
+ *   breaker starts afresh (as Hystrix and resilience4j do), or one new failure would re-open it.
  */
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import type { Clock } from '../clock.js';
 import { CircuitOpenError } from '../errors/errors.js';
-import type { BreakerStateName } from '../telemetry/catalog.js';
+import { ProbeSchedule } from './probe-schedule.js';
+import type { BreakerStateName, BreakerTransition, ProbeResult, ProbeTrigger, TransitionCause } from './state.js';
 
 const require = createRequire(import.meta.url);
 
 /** The slice of opossum's API this adapter uses; @types/opossum lags behind opossum 10. */
-interface OpossumBreaker {
+export interface OpossumBreaker {
   fire(fn: () => Promise<unknown>): Promise<unknown>;
-  readonly status: { increment(property: 'fires' | 'successes', latency?: number): void };
-  open(): void;
+  /** Internal to opossum (see the file comment); pinned by test/opossum-contract.test.ts. */
+  readonly status: { increment(property: 'fires' | 'successes'): void };
+  readonly stats: { fires: number; failures: number; successes: number };
+  close(): void;
   shutdown(): void;
-  on(event: 'open' | 'halfOpen' | 'close', listener: () => void): void;
+  on(event: 'open', listener: () => void): void;
   readonly opened: boolean;
-  readonly halfOpen: boolean;
 }
-type OpossumCtor = new (action: (fn: () => Promise<unknown>) => Promise<unknown>, options: object) => OpossumBreaker;
-
-const noop = () => {};
+export type OpossumCtor = new (
+  action: (fn: () => Promise<unknown>) => Promise<unknown>,
+  options: object,
+) => OpossumBreaker;
 
 let opossum: OpossumCtor | undefined;
-const loadOpossum = (): OpossumCtor => {
+export const loadOpossum = (): OpossumCtor => {
   opossum ??= require('opossum') as OpossumCtor;
   return opossum;
 };
+
+/** Buckets of the rolling window; the window rotates one bucket every `rollingWindowMs / WINDOW_BUCKETS`. */
+export const WINDOW_BUCKETS = 10;
+/** opossum's own half-open timer is set beyond any outage: our schedule decides when to probe. */
+const NEVER_MS = 2 ** 31 - 1;
 
 export interface BreakerConfig {
   errorThresholdPercentage: number;
   volumeThreshold: number;
   rollingWindowMs: number;
   resetTimeoutMs: number;
+  maxResetTimeoutMs: number;
+  /** Least time between two probes, whatever triggers them. */
+  minProbeIntervalMs: number;
   halfOpenProbes: number;
   enabled: boolean;
 }
 
-export interface BreakerTransition {
-  node: string;
-  from: BreakerStateName;
-  to: BreakerStateName;
+export interface BreakerDeps {
+  /** A cheap health check (PING) that fails at once when there is no ready connection. */
+  probe: () => Promise<unknown>;
+  clock: Clock;
+  onTransition: (t: BreakerTransition) => void;
+  onProbe?: (r: ProbeResult) => void;
+  random?: () => number;
 }
 
-export interface BreakerDeps {
-  /** A cheap health probe (PING) run without retries; used while half-open. */
-  probe: () => Promise<unknown>;
-  /** Whether an error counts against the breaker (command errors do not). */
-  isFailure: (err: unknown) => boolean;
-  onTransition: (t: BreakerTransition) => void;
-  /** Reports a probe failure, for logs. */
-  onProbeError?: (err: unknown) => void;
+const RESOLVED = Promise.resolve();
+const noop = () => {};
+const rejectWith = (err: unknown) => () => Promise.reject(err);
+const COUNTED = new Error('counted failure');
+
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
 export class Breaker {
   private current: BreakerStateName = 'closed';
-  private circuit: OpossumBreaker | undefined;
-  private closedForGood = false;
-  private readonly passValue: <T>(value: T) => T;
-  private readonly passError: (err: unknown) => Promise<never>;
+  private readonly circuit: OpossumBreaker | undefined;
+  private readonly rotation = new EventEmitter();
+  private readonly schedule: ProbeSchedule;
+  private timer: unknown;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private openedAt = 0;
+  private shut = false;
 
   constructor(
     readonly node: string,
     private readonly config: BreakerConfig,
     private readonly deps: BreakerDeps,
   ) {
-    this.passValue = (value) => {
-      this.recordSuccess();
-      return value;
-    };
-    this.passError = (err) => this.recordFailure(err).then(() => Promise.reject(err));
-    if (config.enabled) this.circuit = this.build();
-  }
-
-  private build(): OpossumBreaker {
-    const Ctor = loadOpossum();
-    const circuit = new Ctor((fn) => fn(), {
+    this.schedule = new ProbeSchedule({ ...config, minIntervalMs: config.minProbeIntervalMs }, deps.random);
+    if (!config.enabled) return;
+    const Opossum = loadOpossum();
+    this.circuit = new Opossum((fn) => fn(), {
       timeout: false,
-      errorThresholdPercentage: this.config.errorThresholdPercentage,
-      volumeThreshold: this.config.volumeThreshold,
-      rollingCountTimeout: this.config.rollingWindowMs,
-      rollingCountBuckets: 10,
-      resetTimeout: this.config.resetTimeoutMs,
+      errorThresholdPercentage: config.errorThresholdPercentage,
+      volumeThreshold: config.volumeThreshold,
+      rollingCountTimeout: config.rollingWindowMs,
+      rollingCountBuckets: WINDOW_BUCKETS,
+      rotateBucketController: this.rotation,
+      resetTimeout: NEVER_MS,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      // Only failures reach fire() on the user path; a command error in a probe proves the server answered.
-      errorFilter: (err: unknown) => !this.deps.isFailure(err),
     });
-    circuit.on('open', () => this.moveTo('open'));
-    circuit.on('close', () => {
-      this.moveTo('closed');
-      // opossum keeps the failures that opened it in its window; a recovered breaker starts afresh
-      // (as Hystrix and resilience4j do), or one new failure would re-open it.
-      queueMicrotask(() => {
-        if (this.closedForGood || this.circuit !== circuit || this.current !== 'closed') return;
-        circuit.shutdown();
-        this.circuit = this.build();
-      });
-    });
-    circuit.on('halfOpen', () => {
-      this.moveTo('half_open');
-      void this.probe();
-    });
-    return circuit;
+    this.circuit.on('open', () => this.opened());
   }
 
   get state(): BreakerStateName {
     return this.current;
   }
 
-  /** Run `fn` under the breaker. Rejects with CircuitOpenError, without calling `fn`, unless closed. */
-  execute<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    const rejection = this.admit(operation);
-    if (rejection) return Promise.reject(rejection);
-    return this.circuit ? fn().then(this.passValue, this.passError) : fn();
-  }
-
-  /**
-   * The hot path's split form of `execute`: `admit` before sending (undefined = go ahead, else the rejection),
-   * then `recordSuccess` or `recordFailure` with the outcome. It saves a promise per command.
-   */
+  /** Before sending: undefined to go ahead, else the rejection (open, or a probe is running). */
   admit(operation: string): CircuitOpenError | undefined {
-    if (!this.circuit || this.current === 'closed') return undefined;
+    if (this.current === 'closed') return undefined;
     return new CircuitOpenError(operation, this.current, this.node);
   }
 
-  recordSuccess(): void {
+  /** An attempt got a reply that proves Redis serves (a command error included). */
+  success(): void {
+    if (this.current !== 'closed') return;
     const status = this.circuit?.status;
-    status?.increment('fires');
-    status?.increment('successes', 0);
+    if (!status) return;
+    status.increment('fires');
+    status.increment('successes');
   }
 
-  /** Count a failed attempt; resolves once opossum has counted it (and perhaps opened). Never rejects. */
-  recordFailure(err: unknown): Promise<void> {
-    const circuit = this.circuit;
-    if (!circuit) return Promise.resolve();
-    if (!this.deps.isFailure(err)) {
-      this.recordSuccess();
-      return Promise.resolve();
-    }
-    // Through fire() so that opossum counts the failure and decides whether to open.
-    return circuit.fire(() => Promise.reject(err)).then(noop, noop);
+  /**
+   * An attempt failed for a reason that counts. Resolves once opossum has counted it and perhaps opened, so that
+   * a retry decided afterwards sees the new state. A straggler that fails while the circuit is already open or
+   * probing adds nothing.
+   */
+  failure(): Promise<void> {
+    if (!this.circuit || this.current !== 'closed') return RESOLVED;
+    return this.circuit.fire(rejectWith(COUNTED)).then(noop, noop);
   }
 
-  /** Open now (e.g. when the connection is known to be gone); the reset timer starts. */
-  trip(): void {
-    if (this.current === 'closed') this.circuit?.open();
+  /** The connection to this node is ready again: evidence that a probe may pass now. */
+  reconnected(): void {
+    if (this.current !== 'open') return;
+    const delay = this.schedule.reconnectDelay(this.deps.clock.now());
+    if (delay === 0) void this.probe('reconnect');
+    else this.arm(delay, 'reconnect');
+  }
+
+  /** Advance the rolling window by one bucket; called by the node set's rotation timer. */
+  rotateWindow(): void {
+    this.rotation.emit('rotate');
   }
 
   shutdown(): void {
-    this.closedForGood = true;
+    this.shut = true;
+    this.disarm();
     this.circuit?.shutdown();
   }
 
-  private async probe(): Promise<void> {
-    const circuit = this.circuit;
-    if (!circuit) return;
-    try {
-      // All but the last probe run outside opossum: its half-open admits one call, and that one closes it.
-      for (let i = 1; i < this.config.halfOpenProbes; i++) await this.deps.probe();
-      await circuit.fire(this.deps.probe);
-    } catch (err) {
-      this.deps.onProbeError?.(err);
-      // A failed final probe re-opens inside opossum; a failed early probe must re-open here.
-      if (!this.closedForGood && circuit.halfOpen) circuit.open();
-    }
+  private opened(): void {
+    this.openedAt = this.deps.clock.now();
+    this.moveTo('open', 'failures');
+    this.arm(this.schedule.timerDelay(), 'timer');
   }
 
-  private moveTo(to: BreakerStateName): void {
+  private arm(delayMs: number, trigger: ProbeTrigger): void {
+    const at = this.deps.clock.now() + delayMs;
+    if (at >= this.timerAt) return;
+    this.disarm();
+    this.timerAt = at;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timerAt = Number.POSITIVE_INFINITY;
+      void this.probe(trigger);
+    }, delayMs);
+    unref(this.timer);
+  }
+
+  private disarm(): void {
+    this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  private async probe(trigger: ProbeTrigger): Promise<void> {
+    if (this.shut || this.current !== 'open') return;
+    this.disarm();
+    this.schedule.probeStarted(this.deps.clock.now());
+    this.moveTo('half_open', trigger);
+    let ok = true;
+    try {
+      for (let i = 0; i < this.config.halfOpenProbes; i++) await this.deps.probe();
+    } catch {
+      ok = false;
+    }
+    if (this.shut) return;
+    this.schedule.probeEnded(ok);
+    this.deps.onProbe?.({ node: this.node, trigger, ok });
+    if (!ok) {
+      this.moveTo('open', 'probe_failed');
+      this.arm(this.schedule.timerDelay(), 'timer');
+      return;
+    }
+    this.circuit?.close();
+    for (let i = 0; i < WINDOW_BUCKETS; i++) this.rotateWindow();
+    this.moveTo('closed', 'probe_passed', this.deps.clock.now() - this.openedAt);
+  }
+
+  private moveTo(to: BreakerStateName, cause: TransitionCause, openMs?: number): void {
     const from = this.current;
     if (from === to) return;
     this.current = to;
-    this.deps.onTransition({ node: this.node, from, to });
+    this.deps.onTransition({ node: this.node, from, to, cause, ...(openMs !== undefined && { openMs }) });
   }
 }

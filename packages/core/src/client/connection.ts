@@ -7,13 +7,22 @@ import type { Clock } from '../clock.js';
 import { classifyError, connectionErrorType, type ErrorType } from '../errors/classify.js';
 import type { Endpoint, Instrumentation } from '../instrumentation.js';
 
+/** The longest pause between two reconnect attempts: a returning Redis is found within about this long. */
+export const MAX_RECONNECT_DELAY_MS = 500;
+
+/**
+ * Reconnect delays: exponential from 50 ms, capped at MAX_RECONNECT_DELAY_MS, each scaled by a random factor in
+ * [0.5, 1) so that many clients that lost Redis together do not reconnect together. While Redis stays down that is
+ * about 2.7 attempts per second per connection (a refused connect costs the server nothing to answer).
+ */
+export function reconnectDelay(times: number, random: () => number = Math.random): number {
+  return Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(times, 10)) * (0.5 + random() / 2);
+}
+
 export type RedisClient = Redis | Cluster;
 
 export interface ConnectionConfig {
   connectMs: number;
-  commandMs: number;
-  maxOffline: number;
-  maxWaitMs: number;
 }
 
 /** ioredis settings under our policies: no offline queue, no per-request reconnect retries, no silent resend. */
@@ -26,7 +35,7 @@ export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): Re
     // A command in flight when the connection dropped may have run; resending it could apply a write twice.
     autoResendUnfulfilledCommands: false,
     // Keep reconnecting forever, with capped, jittered backoff, so the client recovers on its own.
-    retryStrategy: (times: number) => Math.min(2000, 50 * 2 ** Math.min(times, 6)) * (0.5 + Math.random() / 2),
+    retryStrategy: (times: number) => reconnectDelay(times),
     // After a Sentinel failover the old master answers READONLY: reconnect (ioredis asks Sentinel anew), then retry.
     reconnectOnError: (err: Error) => (classifyError(err).type === 'readonly' ? 2 : false),
   };
@@ -106,6 +115,7 @@ export class Connection {
   /** The server this client last became ready on; a change under Sentinel is a failover. */
   private servedBy: string | undefined;
   private pingInFlight = false;
+  private pingTimer: unknown;
   private everReady = false;
   private closed = false;
   private readonly listeners: Array<[string, (...a: unknown[]) => void]> = [];
@@ -113,8 +123,8 @@ export class Connection {
   constructor(
     readonly client: RedisClient,
     readonly owned: boolean,
-    private readonly config: Pick<ConnectionConfig, 'connectMs'>,
-    private readonly instr: Instrumentation,
+    private readonly config: ConnectionConfig,
+    private readonly telemetry: Instrumentation,
     private readonly clock: Clock,
     private readonly events: {
       ready(c: Connection, connectMs: number | undefined): void;
@@ -128,7 +138,7 @@ export class Connection {
     for (const s of statuses) this.listen(s, () => this.onStatus(s));
     // Listening to 'error' also stops ioredis printing "[ioredis] Unhandled error event".
     this.listen('error', (err) => this.onError(err));
-    instr.connectionStatus(client.status);
+    telemetry.emit('connectionStatus', { status: client.status });
     this.everReady = client.status === 'ready';
     if (client.status === 'connecting') this.connectStartedAt = clock.now();
     if (client.status === 'connect') this.armHandshakeWatchdog();
@@ -162,7 +172,7 @@ export class Connection {
     this.pingInFlight = true;
     const redis = this.client;
     const stream = redis.stream;
-    const timer = this.clock.setTimeout(() => {
+    this.pingTimer = this.clock.setTimeout(() => {
       // Same socket, no answer: a silent peer (paused server, black hole). Force ioredis to reconnect.
       if (redis.stream === stream && !stream.destroyed) stream.destroy(timeoutError('no reply to PING'));
     }, this.config.connectMs);
@@ -170,7 +180,7 @@ export class Connection {
       .ping()
       .catch(() => {})
       .finally(() => {
-        this.clock.clearTimeout(timer);
+        this.clock.clearTimeout(this.pingTimer);
         this.pingInFlight = false;
       });
   }
@@ -179,15 +189,12 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.clock.clearTimeout(this.handshakeTimer);
+    this.clock.clearTimeout(this.pingTimer);
     for (const [event, fn] of this.listeners) this.client.removeListener(event, fn);
     if (this.owned) {
       // Swallow the 'error' a closing socket may still emit once our listener is gone.
       this.client.on('error', () => {});
-      try {
-        await Promise.race([this.client.quit(), new Promise((r) => setTimeout(r, 500).unref())]);
-      } catch {
-        // quit fails when the connection is already gone; disconnect below covers it.
-      }
+      // Calls in flight were already settled by the executor; a QUIT could wait on a silent server.
       this.client.disconnect();
     }
   }
@@ -198,7 +205,7 @@ export class Connection {
   }
 
   private onStatus(status: string): void {
-    this.instr.connectionStatus(status);
+    this.telemetry.emit('connectionStatus', { status });
     if (status === 'connecting') this.connectStartedAt = this.clock.now();
     if (status === 'connect') this.armHandshakeWatchdog();
     else this.clock.clearTimeout(this.handshakeTimer);
@@ -209,7 +216,7 @@ export class Connection {
       this.connectStartedAt = undefined;
       this.noteServer();
       // A completed reconnect, not an attempt: a 10 s outage is one reconnect, not one per retry of the socket.
-      if (this.everReady) this.instr.reconnected();
+      if (this.everReady) this.telemetry.emit('reconnected', {});
       this.everReady = true;
       this.events.ready(this, started === undefined ? undefined : this.clock.now() - started);
     }
@@ -223,7 +230,7 @@ export class Connection {
     if (!stream?.remoteAddress) return;
     const now = `${stream.remoteAddress}:${stream.remotePort}`;
     if (this.servedBy && this.servedBy !== now && this.client.options.sentinels)
-      this.instr.failover(this.servedBy, now);
+      this.telemetry.emit('failover', { from: this.servedBy, to: now });
     this.servedBy = now;
   }
 
@@ -231,18 +238,20 @@ export class Connection {
     const c = classifyError(err);
     this.lastErrorType = c.type;
     this.lastError = err;
-    this.instr.connectionError(connectionErrorType(c), err);
+    this.telemetry.emit('connectionError', { type: connectionErrorType(c), error: err });
     if (!this.ready) this.events.down(this);
   }
 
   /**
-   * Down for sure until the next reconnect: the last attempt was refused or the name did not resolve, and no
-   * attempt is under way. (A timeout or a reset may be one slow packet; those still get the bounded wait.)
+   * Down for sure until the next reconnect: ended for good, or the last attempt was refused, did not resolve, or was
+   * turned away (wrong password, TLS mismatch), and no attempt is under way. A timeout or a reset may be one slow
+   * packet; those still get the bounded wait.
    */
   get knownDown(): boolean {
     const s = this.client.status;
-    const between = s === 'reconnecting' || s === 'close' || s === 'end';
-    return between && (this.lastErrorType === 'refused' || this.lastErrorType === 'dns');
+    if (s === 'end') return true;
+    const between = s === 'reconnecting' || s === 'close';
+    return between && this.lastErrorType !== undefined && FAIL_FAST_TYPES.has(this.lastErrorType);
   }
 
   /**
@@ -261,6 +270,9 @@ export class Connection {
     }, this.config.connectMs);
   }
 }
+
+/** Connection errors that will not go away by themselves within a command's wait. */
+const FAIL_FAST_TYPES: ReadonlySet<ErrorType> = new Set(['refused', 'dns', 'auth', 'tls']);
 
 function timeoutError(what: string): Error {
   const err = new Error(`Redis connection timed out: ${what}`) as NodeJS.ErrnoException;

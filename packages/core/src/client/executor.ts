@@ -1,293 +1,194 @@
 /**
- * Runs one logical call through the policies, outermost first: retry (with budget and deadline) → circuit breaker →
- * bounded wait for a connection → per-attempt timeout → ioredis. Command errors pass through untouched.
+ * Runs one logical call through the policies, in the order DESIGN.md gives, outermost first:
+ * retry (with budget and deadline) → circuit breaker → bounded wait for a connection → per-attempt timeout → ioredis.
  *
- * The success path is kept to one breaker call, one reply-timeout entry and one promise wrapper: it runs for
- * every command. Retry-safety is only worked out when an attempt has failed.
+ * A `Call` walks those steps for each attempt: admit → connection → send (attempt.ts) → classify once → tell the
+ * breaker, the retry policy and telemetry the same classification. The success path costs one promise, one breaker
+ * call and one reply-timeout entry; retry-safety is only worked out when an attempt has failed.
  */
 import type { Breaker } from '../breaker/breaker.js';
 import type { Clock } from '../clock.js';
-import { type Classification, classifyError, isRetryableType } from '../errors/classify.js';
-import {
-  ClientClosedError,
-  CommandTimeoutError,
-  isCircuitOpenError,
-  RedisUnavailableError,
-  RetriesExhaustedError,
-} from '../errors/errors.js';
+import { classifyError } from '../errors/classify.js';
+import { ClientClosedError, isCircuitOpenError, type RedisUnavailableError } from '../errors/errors.js';
+import type { Classification } from '../errors/types.js';
 import type { CallTracker, Instrumentation } from '../instrumentation.js';
-import type { ResolvedOptions } from '../options.js';
-import { backoffDelay } from '../retry/backoff.js';
-import type { RetryBudget } from '../retry/budget.js';
-import type { Connection, RedisClient } from './connection.js';
+import type { RetryPolicy } from '../retry/retry.js';
+import type { Attempts, CallSpec } from './attempt.js';
+import { finalError } from './final-error.js';
 import type { ConnectionSource } from './pool.js';
-import { TimeoutQueue } from './timeout-queue.js';
-
-export interface CallSpec<T> {
-  /** Lower-case command name, or `pipeline` / `multi`. */
-  operation: string;
-  args: readonly unknown[];
-  /** Whether sending the call twice is harmless; asked only after a failure. */
-  isRetrySafe: () => boolean;
-  /** For blocking commands: how long the server may block (ms); 0 = forever, so no reply timeout applies. */
-  blockMs?: number | undefined;
-  /** Hands the command to ioredis on a ready connection. */
-  send: (redis: RedisClient) => Promise<T>;
-}
 
 export interface ExecutorDeps {
   connections: ConnectionSource;
   /** Picks the breaker guarding this call (one per cluster node, or the only one). */
   breakerFor: (spec: CallSpec<unknown>) => Breaker;
-  budget: RetryBudget | undefined;
-  instrumentation: Instrumentation;
+  retry: RetryPolicy;
+  attempts: Attempts;
+  telemetry: Instrumentation;
   clock: Clock;
-  random?: () => number;
+  /** Longest an attempt waits for a connection (`queue.maxWaitMs`). */
+  maxWaitMs: number;
 }
 
-const noop = () => {};
+/** What the executors of one instance share: whether it is closed, and its calls between attempts. */
+interface Lifecycle {
+  closed: boolean;
+  /** Calls waiting out a backoff delay, so that close() can settle them at once. */
+  readonly sleeping: Set<Call<unknown>>;
+}
 
 export class Executor {
-  private closed = false;
-  private readonly retry: ResolvedOptions['retry'];
-  private readonly commandMs: number;
-  private readonly maxWaitMs: number;
-  private readonly timeouts: TimeoutQueue;
-
   constructor(
-    options: Pick<ResolvedOptions, 'retry' | 'timeouts' | 'queue'>,
-    private readonly deps: ExecutorDeps,
-  ) {
-    this.retry = options.retry;
-    this.commandMs = options.timeouts.commandMs;
-    this.maxWaitMs = options.queue.maxWaitMs;
-    this.timeouts = new TimeoutQueue(deps.clock);
+    readonly deps: ExecutorDeps,
+    private readonly life: Lifecycle = { closed: false, sleeping: new Set() },
+  ) {}
+
+  get isClosed(): boolean {
+    return this.life.closed;
   }
 
-  close(): void {
-    this.closed = true;
-    this.timeouts.clear();
+  get sleeping(): Set<Call<unknown>> {
+    return this.life.sleeping;
+  }
+
+  /** The same policies on another connection source (a leased connection); closed together with this one. */
+  on(connections: ConnectionSource): Executor {
+    return new Executor({ ...this.deps, connections }, this.life);
   }
 
   run<T>(spec: CallSpec<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ClientClosedError(spec.operation));
-    const { clock, budget, instrumentation, connections } = this.deps;
-    const started = clock.now();
-    const tracker = instrumentation.startCall(spec.operation, spec.args);
-    budget?.recordCall(started);
-    const deadline = started + this.retry.deadlineMs;
-    const breaker = this.deps.breakerFor(spec as CallSpec<unknown>);
-    const rejection = breaker.admit(spec.operation);
-    const connection = rejection ? undefined : connections.pick();
-    if (!connection || spec.blockMs !== undefined) {
-      // Rejected, no connection yet, or a blocking command: the general path.
-      const first = rejection
-        ? Promise.reject(rejection)
-        : breaker.execute(spec.operation, () => this.attempt(spec, deadline, started));
-      return first.then(
-        (value) => {
-          tracker.attemptEnd(1, started, clock.now(), undefined);
-          tracker.end('success', 1);
-          return value;
-        },
-        (err: unknown) => this.afterFailure(spec, breaker, tracker, deadline, err, started),
-      );
-    }
-    // The common case in one promise: ready connection, breaker closed, standard reply timeout.
-    connection.inflight++;
-    const promise = spec.send(connection.client);
-    const timeoutMs = Math.max(1, Math.min(this.commandMs, deadline - started));
+    if (this.life.closed) return Promise.reject(new ClientClosedError(spec.operation));
     return new Promise<T>((resolve, reject) => {
-      let failed: unknown;
-      const onTimeout = () => {
-        promise.catch(noop);
-        connection.inflight--;
-        connections.suspectStale(connection);
-        failed = new CommandTimeoutError(spec.operation, Math.round(timeoutMs));
-        fail(failed);
-      };
-      const fail = (err: unknown) => {
-        breaker
-          .recordFailure(err)
-          .then(() => this.afterFailure(spec, breaker, tracker, deadline, err, started))
-          .then(resolve, reject);
-      };
-      const at = started + timeoutMs;
-      const queued = timeoutMs === this.commandMs && at >= this.timeouts.lastAt;
-      const entry = queued ? this.timeouts.add(at, onTimeout) : undefined;
-      const timer = queued ? undefined : clock.setTimeout(onTimeout, timeoutMs);
-      promise.then(
-        (value) => {
-          if (failed) return;
-          connection.inflight--;
-          if (entry) this.timeouts.cancel(entry);
-          else clock.clearTimeout(timer);
-          breaker.recordSuccess();
-          tracker.attemptEnd(1, started, clock.now(), undefined);
-          tracker.end('success', 1);
-          resolve(value);
-        },
-        (err: unknown) => {
-          if (failed) return;
-          connection.inflight--;
-          if (entry) this.timeouts.cancel(entry);
-          else clock.clearTimeout(timer);
-          fail(err);
-        },
-      );
+      const call = new Call<T>(this, spec, resolve, reject);
+      call.attempt(call.startedAt);
     });
   }
 
-  /** The slow path: classify, then retry while policy, budget and deadline allow. */
-  private async afterFailure<T>(
-    spec: CallSpec<T>,
-    breaker: Breaker,
-    tracker: CallTracker,
-    deadline: number,
-    firstError: unknown,
-    firstStarted: number,
-  ): Promise<T> {
-    const { clock } = this.deps;
-    let err = firstError;
-    let started = firstStarted;
-    for (let attempt = 1; ; attempt++) {
-      if (isCircuitOpenError(err)) {
-        tracker.rejected(err.state, err.node);
-        // A rejection after real attempts still ends a failed call; report those attempts.
-        tracker.end(attempt === 1 ? 'rejected' : 'failure', attempt - 1, err);
-        throw err;
-      }
-      const c = classifyError(err);
-      tracker.attemptEnd(attempt, started, clock.now(), c.type);
-      if (c.category === 'command') {
-        tracker.end('command_error', attempt, err);
-        throw err;
-      }
-      const delay = this.retryDelay(spec, c, attempt, deadline);
-      if (delay === undefined) {
-        const final =
-          attempt === 1 ? toUnavailable(spec.operation, err, c) : exhausted(spec.operation, attempt, c, err);
-        tracker.end('failure', attempt, final);
-        throw final;
-      }
-      tracker.retry(attempt, delay, c.type);
-      if (delay > 0) await new Promise<void>((r) => clock.setTimeout(r, delay));
-      started = clock.now();
-      try {
-        const value = await breaker.execute(spec.operation, () => this.attempt(spec, deadline));
-        tracker.attemptEnd(attempt + 1, started, clock.now(), undefined);
-        tracker.end('success', attempt + 1);
-        return value;
-      } catch (e) {
-        err = e;
-      }
-    }
-  }
-
-  /** The delay before the next attempt, or undefined when the call must stop here. */
-  private retryDelay(
-    spec: CallSpec<unknown>,
-    c: Classification,
-    attempt: number,
-    deadline: number,
-  ): number | undefined {
-    if (this.closed || attempt >= this.retry.maxAttempts || !isRetryableType(c.type)) return undefined;
-    // A write that may have reached Redis is retried only when repeating it is harmless.
-    if (!c.provenNotExecuted && !spec.isRetrySafe()) return undefined;
-    const delay = backoffDelay(attempt, this.retry, this.deps.random);
-    if (this.deps.clock.now() + delay >= deadline) return undefined;
-    if (this.deps.budget && !this.deps.budget.tryAcquire()) {
-      this.deps.instrumentation.retryBudgetExhausted(spec.operation);
-      return undefined;
-    }
-    return delay;
-  }
-
-  /** One physical attempt: bounded wait for a connection, then send with a reply timeout. */
-  private attempt<T>(spec: CallSpec<T>, deadline: number, now = this.deps.clock.now()): Promise<T> {
-    const { connections, clock } = this.deps;
-    const connection = connections.pick();
-    if (!connection) {
-      const wait = Math.min(this.maxWaitMs, deadline - now);
-      return connections.waitReady(spec.operation, wait).then(() => this.attempt(spec, deadline));
-    }
-    connection.inflight++;
-    const promise = spec.send(connection.client);
-    if (spec.blockMs === 0) return settle(promise, connection);
-    const timeoutMs = Math.max(1, Math.min(this.commandMs + (spec.blockMs ?? 0), deadline - now));
-    return new Promise<T>((resolve, reject) => {
-      const onTimeout = () => {
-        // The reply may still arrive later; it is dropped, and its rejection must not go unhandled.
-        promise.catch(noop);
-        connection.inflight--;
-        connections.suspectStale(connection);
-        reject(new CommandTimeoutError(spec.operation, Math.round(timeoutMs)));
-      };
-      const at = now + timeoutMs;
-      // Standard timeouts share one ordered queue; the odd one (blocking, deadline-cut) gets its own timer.
-      if (timeoutMs === this.commandMs && at >= this.timeouts.lastAt) {
-        const entry = this.timeouts.add(at, onTimeout);
-        promise.then(
-          (v) => {
-            if (entry.onTimeout) connection.inflight--;
-            this.timeouts.cancel(entry);
-            resolve(v);
-          },
-          (e) => {
-            if (entry.onTimeout) connection.inflight--;
-            this.timeouts.cancel(entry);
-            reject(e);
-          },
-        );
-      } else {
-        let pending = true;
-        const timer = clock.setTimeout(() => {
-          pending = false;
-          onTimeout();
-        }, timeoutMs);
-        promise.then(
-          (v) => {
-            if (pending) connection.inflight--;
-            clock.clearTimeout(timer);
-            resolve(v);
-          },
-          (e) => {
-            if (pending) connection.inflight--;
-            clock.clearTimeout(timer);
-            reject(e);
-          },
-        );
-      }
-    });
+  /** Settle every pending call with ClientClosedError now: in flight, between attempts, and (via the pool) waiting. */
+  close(): void {
+    if (this.life.closed) return;
+    this.life.closed = true;
+    this.deps.attempts.closeAll();
+    for (const call of [...this.life.sleeping]) call.wake(new ClientClosedError(call.spec.operation));
   }
 }
 
-/** No reply timeout (a command that may block forever): only keep the in-flight count right. */
-function settle<T>(promise: Promise<T>, connection: Connection): Promise<T> {
-  return promise.then(
-    (v) => {
-      connection.inflight--;
-      return v;
-    },
-    (e: unknown) => {
-      connection.inflight--;
-      throw e;
-    },
-  );
-}
+class Call<T> {
+  private readonly tracker: CallTracker;
+  private readonly breaker: Breaker;
+  private readonly deadline: number;
+  readonly startedAt: number;
+  private attemptNo = 1;
+  /** When the current attempt began, before any wait for a connection. */
+  private attemptStarted: number;
+  private timer: unknown;
 
-function toUnavailable(operation: string, err: unknown, c: Classification): RedisUnavailableError {
-  if (err instanceof RedisUnavailableError) return err;
-  return new RedisUnavailableError(`${operation.toUpperCase()} failed: Redis unavailable (${c.type})`, {
-    operation,
-    errorType: c.type,
-    attempts: 1,
-    ...(c.provenNotExecuted && { sent: false }),
-    cause: err,
-  });
-}
+  constructor(
+    private readonly ex: Executor,
+    readonly spec: CallSpec<T>,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    const { telemetry, clock, retry } = ex.deps;
+    this.tracker = telemetry.startCall(spec.operation, spec.args);
+    const now = clock.now();
+    this.startedAt = now;
+    this.attemptStarted = now;
+    retry.recordCall(now);
+    this.deadline = retry.deadline(now);
+    this.breaker = ex.deps.breakerFor(spec as CallSpec<unknown>);
+  }
 
-function exhausted(operation: string, attempts: number, c: Classification, err: unknown): RetriesExhaustedError {
-  const reason = c.category === 'unavailable' ? 'Redis unavailable' : c.category.replace('_', ' ');
-  return new RetriesExhaustedError(operation, attempts, c.type, reason, err);
+  /**
+   * One attempt: the breaker admits it, a connection is found (bounded wait), the command is sent. `startedAt` is
+   * given when an attempt begins; after a wait for a connection the same attempt goes on without it.
+   */
+  attempt(startedAt?: number): void {
+    const rejection = this.breaker.admit(this.spec.operation);
+    if (rejection) {
+      this.rejected(rejection);
+      return;
+    }
+    const { connections, attempts, clock } = this.ex.deps;
+    if (startedAt !== undefined) this.attemptStarted = startedAt;
+    const conn = connections.pick();
+    if (conn) {
+      const now = startedAt ?? clock.now();
+      attempts.send(conn, this.spec, now, attempts.timeoutFor(this.spec, now, this.deadline), this.done);
+      return;
+    }
+    const wait = Math.min(this.ex.deps.maxWaitMs, this.deadline - clock.now());
+    connections.waitReady(this.spec.operation, wait).then(
+      () => (this.ex.isClosed ? this.done(false, new ClientClosedError(this.spec.operation)) : this.attempt()),
+      (err: unknown) => this.done(false, err),
+    );
+  }
+
+  /** The attempt settled: a reply, or an error to classify once. */
+  private readonly done = (ok: boolean, result: unknown): void => {
+    const now = this.ex.deps.clock.now();
+    if (ok) {
+      this.breaker.success();
+      this.tracker.attemptEnd(this.attemptNo, this.attemptStarted, now, undefined);
+      this.tracker.end('success', this.attemptNo, undefined, now);
+      this.resolve(result as T);
+      return;
+    }
+    const c = classifyError(result);
+    this.tracker.attemptEnd(this.attemptNo, this.attemptStarted, now, c.type);
+    if (!c.countsAsFailure) {
+      // The server answered (a command error, a write-only refusal): that is good news for the breaker.
+      this.breaker.success();
+      this.afterFailure(result, c, now);
+      return;
+    }
+    // Wait until the breaker has counted it, so that a retry sees the breaker's new state.
+    this.breaker.failure().then(() => this.afterFailure(result, c, this.ex.deps.clock.now()));
+  };
+
+  /** Command errors pass through untouched; anything else is retried while policy, budget and deadline allow. */
+  private afterFailure(err: unknown, c: Classification, now: number): void {
+    if (c.category === 'command') {
+      this.finish('command_error', err, now);
+      return;
+    }
+    const { retry, telemetry } = this.ex.deps;
+    const verdict = this.ex.isClosed
+      ? ({ retry: false, reason: 'not_retryable' } as const)
+      : retry.next(c, this.attemptNo, this.spec.isRetrySafe, now, this.deadline);
+    if (!verdict.retry) {
+      if (verdict.reason === 'budget') telemetry.emit('retryBudgetExhausted', { operation: this.spec.operation });
+      this.finish('failure', finalError(this.spec.operation, this.attemptNo, c, err), now);
+      return;
+    }
+    this.tracker.retry(this.attemptNo, verdict.delayMs, c.type);
+    this.attemptNo++;
+    if (verdict.delayMs <= 0) {
+      this.attempt(now);
+      return;
+    }
+    this.ex.sleeping.add(this as Call<unknown>);
+    this.timer = this.ex.deps.clock.setTimeout(() => this.wake(), verdict.delayMs);
+  }
+
+  /** The backoff delay is over (or close() cut it short with `err`). */
+  wake(err?: unknown): void {
+    this.ex.sleeping.delete(this as Call<unknown>);
+    this.ex.deps.clock.clearTimeout(this.timer);
+    if (err === undefined) this.attempt(this.ex.deps.clock.now());
+    else this.finish('failure', err, this.ex.deps.clock.now());
+  }
+
+  /** The breaker refused the attempt: no attempt is made, and the call ends here. */
+  private rejected(err: RedisUnavailableError): void {
+    if (isCircuitOpenError(err)) this.tracker.rejected(err.state, err.node);
+    // A rejection after real attempts still ends a failed call; report those attempts.
+    const attempts = this.attemptNo - 1;
+    this.tracker.end(attempts === 0 ? 'rejected' : 'failure', attempts, err, this.ex.deps.clock.now());
+    this.reject(err);
+  }
+
+  private finish(outcome: 'failure' | 'command_error', err: unknown, now: number): void {
+    this.tracker.end(outcome, this.attemptNo, err, now);
+    this.reject(err);
+  }
 }

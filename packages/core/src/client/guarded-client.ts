@@ -5,11 +5,9 @@
 import { hasFlag, list } from '@ioredis/commands';
 import type { ChainableCommander, Cluster, Redis, RedisCommander } from 'ioredis';
 import { commandRetrySafety } from '../retry/idempotency.js';
+import { createBatch } from './batch.js';
 import { blockingTimeoutMs } from './blocking.js';
-import type { Executor } from './executor.js';
-
-type AnyFn = (...args: unknown[]) => unknown;
-type Callback = (err: unknown, result?: unknown) => void;
+import type { AnyFn, Callback, GuardedCore } from './types.js';
 
 /** What `rr.client` offers: ioredis's command methods plus guarded pipelines and transactions. */
 export type ResilientClient = RedisCommander<{ type: 'default' }> & {
@@ -22,13 +20,6 @@ export type ResilientClient = RedisCommander<{ type: 'default' }> & {
   /** The underlying ioredis client, unguarded: for what this wrapper does not cover. */
   readonly raw: Redis | Cluster;
 };
-
-export interface GuardedCore {
-  executor: Executor;
-  /** The client reported as `status` and `raw` (the pool's first connection). */
-  redis: () => Redis | Cluster;
-  idempotentWrites: ReadonlySet<string>;
-}
 
 export function createGuardedClient(core: GuardedCore): ResilientClient {
   return new GuardedClient(core) as unknown as ResilientClient;
@@ -97,7 +88,7 @@ function runCommand(
 }
 
 /** Commands that may block on the server; looked up once here, not per call. */
-const BLOCKING: ReadonlySet<string> = new Set(list.filter((n) => hasFlag(n, 'blocking')));
+export const BLOCKING: ReadonlySet<string> = new Set(list.filter((n) => hasFlag(n, 'blocking')));
 
 for (const name of list) {
   if (name in GuardedClient.prototype || !/^[a-z][a-z0-9_]*$/.test(name)) continue;
@@ -106,81 +97,6 @@ for (const name of list) {
     Object.defineProperty(GuardedClient.prototype, method, {
       value: function (this: GuardedClient, ...args: unknown[]) {
         return runCommand(this.core, name, args, method, blocking);
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
-}
-
-/** [command name, ioredis method (e.g. `getBuffer`), args] */
-type BatchEntry = [name: string, method: string, args: unknown[]];
-
-/**
- * Pipelines and transactions record commands and send them as ONE guarded operation: one breaker decision,
- * one timeout, and a retry only when every command in it is safe to repeat.
- */
-class Batch {
-  readonly entries: BatchEntry[];
-
-  constructor(
-    private readonly core: GuardedCore,
-    private readonly kind: 'pipeline' | 'multi',
-    initial?: unknown[][],
-  ) {
-    this.entries = (initial ?? []).map(([n, ...a]) => {
-      const name = String(n).toLowerCase();
-      return [name, name, a];
-    });
-  }
-
-  get length(): number {
-    return this.entries.length;
-  }
-
-  call(name: string, ...args: unknown[]): this {
-    const n = String(name).toLowerCase();
-    this.entries.push([n, n, args]);
-    return this;
-  }
-
-  exec(callback?: Callback): Promise<unknown> {
-    const { core, kind, entries } = this;
-    const promise = core.executor.run({
-      operation: kind,
-      // Each entry as [name, ...args]: telemetry renders a redacted `SET ? ?; GET ?` from it when enabled.
-      args: entries.map(([n, , a]) => [n, ...a]),
-      isRetrySafe: () => entries.every(([n, , a]) => commandRetrySafety(n, a, core.idempotentWrites) === 'safe'),
-      // A blocking command inside a batch keeps the whole batch waiting as long.
-      blockMs: entries.reduce<number | undefined>((max, [n, , a]) => {
-        const b = blockingTimeoutMs(n, a);
-        return b === undefined ? max : max === 0 || b === 0 ? 0 : Math.max(max ?? 0, b);
-      }, undefined),
-      send: (redis) => {
-        const chain = (kind === 'multi' ? redis.multi() : redis.pipeline()) as unknown as Record<string, AnyFn>;
-        for (const [, method, args] of entries) {
-          if (typeof chain[method] === 'function') chain[method]!(...args);
-          else chain.call!(method, ...args);
-        }
-        return chain.exec!() as Promise<unknown>;
-      },
-    });
-    if (callback) promise.then((v) => callback(null, v), callback);
-    return promise;
-  }
-}
-
-function createBatch(core: GuardedCore, kind: 'pipeline' | 'multi', initial?: unknown[][]): ChainableCommander {
-  return new Batch(core, kind, initial) as unknown as ChainableCommander;
-}
-
-for (const name of list) {
-  if (!/^[a-z][a-z0-9_]*$/.test(name) || name in Batch.prototype) continue;
-  for (const method of [name, `${name}Buffer`]) {
-    Object.defineProperty(Batch.prototype, method, {
-      value: function (this: Batch, ...args: unknown[]) {
-        this.entries.push([name, method, args]);
-        return this;
       },
       writable: true,
       configurable: true,

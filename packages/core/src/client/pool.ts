@@ -1,13 +1,14 @@
 /**
- * The connection pool: commands are spread round-robin over ready connections, callers that find none wait in
- * the bounded offline queue (never inside ioredis, so a command that gives up waiting is provably never sent),
- * and `withConnection` leases a connection exclusively for blocking commands, WATCH/MULTI or pub/sub.
+ * The connection pool: commands are spread round-robin over ready connections, callers that find none wait in the
+ * bounded offline queue (offline-queue.ts), and `withConnection` leases a connection exclusively for blocking
+ * commands, WATCH/MULTI or pub/sub.
  */
 import type { Clock } from '../clock.js';
-import type { ErrorType } from '../errors/classify.js';
-import { OfflineQueueFullError, PoolTimeoutError, RedisUnavailableError } from '../errors/errors.js';
+import { ClientClosedError, OfflineQueueFullError, PoolTimeoutError, RedisUnavailableError } from '../errors/errors.js';
+import type { ErrorType } from '../errors/types.js';
 import type { Instrumentation } from '../instrumentation.js';
 import { Connection, type ConnectionConfig, type RedisClient } from './connection.js';
+import { OfflineQueue } from './offline-queue.js';
 
 export interface PoolStats {
   max: number;
@@ -21,19 +22,12 @@ export interface PoolStats {
 export interface ConnectionSource {
   /** A ready connection to send on now, or undefined. */
   pick(): Connection | undefined;
-  /** Wait, bounded, until `pick()` may succeed. Rejects with an unavailable error (sent: false) on timeout. */
+  /** Wait, bounded, until `pick()` may succeed. Rejects with an unavailable error (sent: false) otherwise. */
   waitReady(operation: string, waitMs: number): Promise<void>;
-  /** A sent command timed out on `conn`. */
-  suspectStale(conn: Connection): void;
 }
 
-interface Waiter {
-  resolve(): void;
-  reject(err: unknown): void;
-  operation: string;
-  timer: unknown;
-  /** Only this connection will do (a lease); undefined: any shared one. */
-  target: Connection | undefined;
+export interface PoolConfig extends ConnectionConfig {
+  maxOffline: number;
 }
 
 interface LeaseWaiter {
@@ -44,25 +38,32 @@ interface LeaseWaiter {
 
 export class ConnectionPool implements ConnectionSource {
   readonly connections: Connection[];
+  private readonly offline: OfflineQueue<Connection>;
   private next = 0;
-  private waiters: Waiter[] = [];
   private leaseWaiters: LeaseWaiter[] = [];
   private closed = false;
 
   constructor(
     clients: ReadonlyArray<{ client: RedisClient; owned: boolean }>,
-    private readonly config: ConnectionConfig,
-    private readonly instr: Instrumentation,
+    config: PoolConfig,
+    private readonly telemetry: Instrumentation,
     private readonly clock: Clock,
     readonly name: string,
+    /** A connection became ready (again): evidence for the breaker. */
+    private readonly onReady: (c: Connection) => void = () => {},
   ) {
+    this.offline = new OfflineQueue(clock, config.maxOffline, (length) =>
+      telemetry.emit('offlineQueueLength', { length }),
+    );
     const events = {
-      ready: (c: Connection, connectMs: number | undefined) => this.onReady(c, connectMs),
-      end: () => this.onEnd(),
-      down: () => this.onDown(),
+      ready: (c: Connection, connectMs: number | undefined) => this.ready(c, connectMs),
+      end: () => this.ended(),
+      down: () => this.down(),
     };
-    this.connections = clients.map(({ client, owned }) => new Connection(client, owned, config, instr, clock, events));
-    instr.registerPool(name, () => this.stats());
+    this.connections = clients.map(
+      ({ client, owned }) => new Connection(client, owned, config, telemetry, clock, events),
+    );
+    telemetry.registerPool(name, () => this.stats());
   }
 
   /** The first connection: status, endpoint and errors are reported from it. */
@@ -71,7 +72,7 @@ export class ConnectionPool implements ConnectionSource {
   }
 
   get offlineLength(): number {
-    return this.waiters.length;
+    return this.offline.length;
   }
 
   get lastConnectionErrorType(): ErrorType | undefined {
@@ -102,39 +103,22 @@ export class ConnectionPool implements ConnectionSource {
   }
 
   waitReady(operation: string, waitMs: number, target?: Connection): Promise<void> {
-    if (this.closed) return Promise.reject(this.notSent(operation, 0, 'closed'));
-    if (this.waiters.length >= this.config.maxOffline) {
-      return Promise.reject(
-        new OfflineQueueFullError(operation, this.config.maxOffline, this.primary.lastConnectionError),
-      );
+    if (this.closed || this.allEnded()) return Promise.reject(new ClientClosedError(operation));
+    if (this.offline.full) {
+      return Promise.reject(new OfflineQueueFullError(operation, this.offline.max, this.primary.lastConnectionError));
     }
     for (const c of this.connections) c.connect();
     // Nothing will be ready within a wait: fail now (not sent); the retry policy's backoff gives the reconnect its time.
     if (target === undefined && this.allKnownDown()) return Promise.reject(this.notSent(operation, 0));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, operation, timer: undefined, target };
-      waiter.timer = this.clock.setTimeout(
-        () => {
-          this.removeWaiter(waiter);
-          reject(this.notSent(operation, waitMs));
-        },
-        Math.max(0, waitMs),
-      );
-      this.waiters.push(waiter);
-      this.instr.offlineQueueLength(this.waiters.length);
-    });
-  }
-
-  suspectStale(conn: Connection): void {
-    conn.suspectStale();
+    return this.offline.wait(operation, target, waitMs, () => this.notSent(operation, waitMs));
   }
 
   /**
    * Take a connection exclusively. The first connection always stays shared, so a pool of N offers N-1 leases;
-   * a pool of one lends a dedicated connection made for the lease (`dedicated()`).
+   * a pool of one lends a dedicated connection made for the lease (see init's withConnection).
    */
   acquire(timeoutMs: number): Promise<Connection> {
-    if (this.closed) return Promise.reject(new PoolTimeoutError(this.name, 0, 'the client is closed'));
+    if (this.closed) return Promise.reject(new ClientClosedError('withConnection'));
     const free = this.leasable();
     if (free) {
       free.leased = true;
@@ -144,7 +128,7 @@ export class ConnectionPool implements ConnectionSource {
       const w: LeaseWaiter = { resolve, reject, timer: undefined };
       w.timer = this.clock.setTimeout(() => {
         this.leaseWaiters = this.leaseWaiters.filter((x) => x !== w);
-        this.instr.poolTimeout(this.name);
+        this.telemetry.emit('poolTimeout', { pool: this.name });
         reject(new PoolTimeoutError(this.name, timeoutMs));
       }, timeoutMs);
       this.leaseWaiters.push(w);
@@ -159,7 +143,7 @@ export class ConnectionPool implements ConnectionSource {
       return;
     }
     conn.leased = false;
-    if (conn.ready) this.releaseWaiters(conn);
+    if (conn.ready) this.wakeFor(conn);
   }
 
   /** Pool of one: leases get their own connection so the shared one never blocks. */
@@ -171,21 +155,20 @@ export class ConnectionPool implements ConnectionSource {
     let used = 0;
     for (const c of this.connections) if (c.leased || c.inflight > 0) used++;
     const max = this.connections.length;
-    return { max, used, idle: max - used, pending: this.waiters.length + this.leaseWaiters.length };
+    return { max, used, idle: max - used, pending: this.offline.length + this.leaseWaiters.length };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.waiters.splice(0)) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(this.notSent(w.operation, 0, 'closed'));
-    }
+    this.offline.fail(
+      () => true,
+      (w) => new ClientClosedError(w.operation),
+    );
     for (const w of this.leaseWaiters.splice(0)) {
       this.clock.clearTimeout(w.timer);
-      w.reject(new PoolTimeoutError(this.name, 0, 'the client is closed'));
+      w.reject(new ClientClosedError('withConnection'));
     }
-    this.instr.offlineQueueLength(0);
     await Promise.all(this.connections.map((c) => c.close()));
   }
 
@@ -201,75 +184,51 @@ export class ConnectionPool implements ConnectionSource {
     return undefined;
   }
 
-  private onReady(conn: Connection, connectMs: number | undefined): void {
-    if (connectMs !== undefined) this.instr.poolConnectionCreated(this.name, connectMs / 1000);
-    this.releaseWaiters(conn);
+  private ready(conn: Connection, connectMs: number | undefined): void {
+    if (connectMs !== undefined) {
+      this.telemetry.emit('poolConnectionCreated', { pool: this.name, seconds: connectMs / 1000 });
+    }
+    this.wakeFor(conn);
+    this.onReady(conn);
   }
 
   private allKnownDown(): boolean {
     return this.connections.every((c) => c.knownDown);
   }
 
+  private allEnded(): boolean {
+    return this.connections.every((c) => c.status === 'end');
+  }
+
   /** The last connection attempt failed for sure: commands waiting for a shared connection fail now, not sent. */
-  private onDown(): void {
+  private down(): void {
     // ioredis reports the error before it moves to `reconnecting`; decide once the status has settled.
     queueMicrotask(() => {
-      if (this.closed || !this.allKnownDown() || this.waiters.length === 0) return;
-      const keep: Waiter[] = [];
-      for (const w of this.waiters) {
-        if (w.target !== undefined) {
-          keep.push(w);
-          continue;
-        }
-        this.clock.clearTimeout(w.timer);
-        w.reject(this.notSent(w.operation, 0));
-      }
-      this.waiters = keep;
-      this.instr.offlineQueueLength(keep.length);
+      if (this.closed || !this.allKnownDown()) return;
+      this.offline.fail(
+        (w) => w.target === undefined,
+        (w) => this.notSent(w.operation, 0),
+      );
     });
   }
 
-  /** Every connection ended for good (ioredis gave up): nobody waiting will ever be served. */
-  private onEnd(): void {
-    if (!this.connections.every((c) => c.status === 'end')) return;
-    for (const w of this.waiters.splice(0)) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(this.notSent(w.operation, 0, 'closed'));
-    }
-    this.instr.offlineQueueLength(0);
+  /** Every connection ended for good (ioredis gave up, or the app closed its instance): nobody will be served. */
+  private ended(): void {
+    if (!this.allEnded()) return;
+    this.offline.fail(
+      () => true,
+      (w) => new ClientClosedError(w.operation),
+    );
   }
 
   /** `conn` became usable: wake the waiters it can serve (a leased one serves only its own lease's waiters). */
-  private releaseWaiters(conn: Connection): void {
-    if (this.waiters.length === 0) return;
-    const keep: Waiter[] = [];
-    for (const w of this.waiters) {
-      const fits = w.target === undefined ? !conn.leased : w.target === conn;
-      if (!fits) {
-        keep.push(w);
-        continue;
-      }
-      this.clock.clearTimeout(w.timer);
-      w.resolve();
-    }
-    this.waiters = keep;
-    this.instr.offlineQueueLength(keep.length);
+  private wakeFor(conn: Connection): void {
+    this.offline.wake((w) => (w.target === undefined ? !conn.leased : w.target === conn));
   }
 
-  private removeWaiter(w: Waiter): void {
-    const i = this.waiters.indexOf(w);
-    if (i !== -1) this.waiters.splice(i, 1);
-    this.instr.offlineQueueLength(this.waiters.length);
-  }
-
-  private notSent(operation: string, waitMs: number, forced?: ErrorType): RedisUnavailableError {
-    const type: ErrorType = forced ?? this.lastConnectionErrorType ?? 'timeout';
-    const why =
-      forced === 'closed'
-        ? 'the client is closing'
-        : waitMs === 0
-          ? 'Redis is not reachable'
-          : `no connection within ${waitMs} ms`;
+  private notSent(operation: string, waitMs: number): RedisUnavailableError {
+    const type: ErrorType = this.lastConnectionErrorType ?? 'timeout';
+    const why = waitMs === 0 ? 'Redis is not reachable' : `no connection within ${waitMs} ms`;
     return new RedisUnavailableError(`${operation.toUpperCase()} not sent: ${why} (${type})`, {
       operation,
       errorType: type,
@@ -293,9 +252,5 @@ export class PinnedSource implements ConnectionSource {
 
   waitReady(operation: string, waitMs: number): Promise<void> {
     return this.pool.waitReady(operation, waitMs, this.conn);
-  }
-
-  suspectStale(conn: Connection): void {
-    conn.suspectStale();
   }
 }

@@ -39,10 +39,16 @@ export class TimeoutQueue {
     while (this.head && this.head.onTimeout === undefined) this.shift();
   }
 
-  clear(): void {
-    this.head = this.tail = undefined;
+  /** Fire every pending entry now, in order, and stop the timer (the owner is closing). */
+  drain(): void {
     this.clock.clearTimeout(this.timer);
     this.timerAt = Number.POSITIVE_INFINITY;
+    while (this.head) {
+      const fn = this.head.onTimeout;
+      this.head.onTimeout = undefined;
+      this.shift();
+      fn?.();
+    }
   }
 
   private shift(): void {

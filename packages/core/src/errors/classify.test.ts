@@ -41,7 +41,9 @@ function sysError(message: string, fields: Record<string, unknown>): Error {
   return Object.assign(new Error(message), fields);
 }
 
-const expectClass = (err: unknown, expected: Classification) => expect(classifyError(err)).toEqual(expected);
+/** The three facts each case pins; retryability and breaker effect are pinned per type below. */
+type Facts = Pick<Classification, 'category' | 'type' | 'provenNotExecuted'>;
+const expectClass = (err: unknown, expected: Facts) => expect(classifyError(err)).toMatchObject(expected);
 
 describe('the realistic error fixtures', () => {
   it('carry the names ioredis gives them', () => {
@@ -339,7 +341,13 @@ describe('classifyError: anything else', () => {
 });
 
 describe('connectionErrorType', () => {
-  const c = (type: ErrorType): Classification => ({ category: 'connection', type, provenNotExecuted: false });
+  const c = (type: ErrorType): Classification => ({
+    category: 'connection',
+    type,
+    provenNotExecuted: false,
+    retryable: false,
+    countsAsFailure: true,
+  });
 
   it.each<ErrorType>(['refused', 'timeout', 'reset', 'dns', 'closed', 'auth', 'tls'])('keeps %s', (type) => {
     expect(connectionErrorType(c(type))).toBe(type);
@@ -422,11 +430,56 @@ describe('classifyError: TLS verification codes', () => {
 });
 
 describe('classifyError: out of memory', () => {
-  it('OOM under maxmemory is server-transient, not executed, not retried, and counts as a failure', () => {
+  it('OOM under maxmemory is not executed and not retried, and never counts against the breaker', () => {
     const err = new (ReplyError as new (m: string) => Error)("OOM command not allowed when used memory > 'maxmemory'.");
     const c = classifyError(err);
-    expect(c).toEqual({ category: 'server_transient', type: 'oom', provenNotExecuted: true });
+    expect(c).toEqual({
+      category: 'server_transient',
+      type: 'oom',
+      provenNotExecuted: true,
+      retryable: false,
+      countsAsFailure: false,
+    });
     expect(isRetryableType(c.type)).toBe(false);
-    expect(isFailure(c)).toBe(true);
+    // The server answered: reads still work, so OOM on writes must not open the breaker for reads.
+    expect(isFailure(c)).toBe(false);
+  });
+
+  it('READONLY (a replica, or a demoted master) is retried after a reconnect but never counts against the breaker', () => {
+    const c = classifyError(
+      new (ReplyError as new (m: string) => Error)("READONLY You can't write against a read only replica."),
+    );
+    expect(c).toMatchObject({ type: 'readonly', retryable: true, countsAsFailure: false });
+  });
+});
+
+describe('classifyError: what each type means for retry and breaker', () => {
+  it.each([
+    ['refused', true, true],
+    ['timeout', true, true],
+    ['reset', true, true],
+    ['closed', true, true],
+    ['loading', true, true],
+    ['auth', false, true],
+    ['tls', false, true],
+    ['busy', false, true],
+    ['oom', false, false],
+    ['command_error', false, false],
+  ] as const)('%s: retryable %s, counts against the breaker %s', (type, retryable, counts) => {
+    expect(isRetryableType(type)).toBe(retryable);
+    const own = Object.assign(new Error('x'), { errorType: type });
+    Object.defineProperty(own, Symbol.for('redis-resilience.error'), { value: 'ERR_REDIS_UNAVAILABLE' });
+    expect(classifyError(own)).toMatchObject({ type, retryable, countsAsFailure: counts });
+  });
+
+  it('a closed client is never retried', () => {
+    const own = Object.assign(new Error('x'), { errorType: 'closed' });
+    Object.defineProperty(own, Symbol.for('redis-resilience.error'), { value: 'ERR_CLIENT_CLOSED' });
+    expect(classifyError(own)).toMatchObject({ type: 'closed', retryable: false });
+  });
+
+  it('a missing unix socket (ENOENT) is refused: nothing listens there', () => {
+    const err = Object.assign(new Error('connect ENOENT /tmp/nope.sock'), { code: 'ENOENT', syscall: 'connect' });
+    expect(classifyError(err)).toMatchObject({ category: 'connection', type: 'refused', provenNotExecuted: true });
   });
 });

@@ -22,6 +22,8 @@ const NODE_CODES: Record<string, ConnectionErrorType> = {
   ECONNABORTED: 'reset',
   ETIMEDOUT: 'timeout',
   ESOCKETTIMEDOUT: 'timeout',
+  // A unix socket path with nothing behind it: nothing listens there, as with a refused port.
+  ENOENT: 'refused',
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   EAI_FAIL: 'dns',
@@ -40,10 +42,44 @@ const TRANSIENT_REPLIES: ReadonlyArray<readonly [string, ErrorType]> = [
 
 const AUTH_REPLIES = ['NOAUTH', 'WRONGPASS', 'ERR invalid password', 'ERR AUTH', 'ERR Client sent AUTH'];
 
-const result = (category: ErrorCategory, type: ErrorType, provenNotExecuted = false): Classification => ({
+/**
+ * What each error type means for the policies. `retry`: plausibly over by the next attempt. `breaker`: a failure of
+ * Redis that counts against the circuit breaker. Write-only refusals (OOM, READONLY) and command errors prove that
+ * the server answers and serves reads, so they never open the breaker.
+ */
+const TRAITS: Readonly<Record<ErrorType, { retry: boolean; breaker: boolean }>> = {
+  refused: { retry: true, breaker: true },
+  timeout: { retry: true, breaker: true },
+  reset: { retry: true, breaker: true },
+  dns: { retry: true, breaker: true },
+  closed: { retry: true, breaker: true },
+  max_retries: { retry: true, breaker: true },
+  auth: { retry: false, breaker: true },
+  tls: { retry: false, breaker: true },
+  other: { retry: false, breaker: true },
+  loading: { retry: true, breaker: true },
+  masterdown: { retry: true, breaker: true },
+  clusterdown: { retry: true, breaker: true },
+  tryagain: { retry: true, breaker: true },
+  readonly: { retry: true, breaker: false },
+  busy: { retry: false, breaker: true },
+  oom: { retry: false, breaker: false },
+  circuit_open: { retry: false, breaker: true },
+  queue_full: { retry: false, breaker: true },
+  command_error: { retry: false, breaker: false },
+};
+
+const result = (
+  category: ErrorCategory,
+  type: ErrorType,
+  provenNotExecuted = false,
+  retryable = TRAITS[type]?.retry ?? false,
+): Classification => ({
   category,
   type,
   provenNotExecuted,
+  retryable,
+  countsAsFailure: category !== 'command' && (TRAITS[type]?.breaker ?? true),
 });
 
 function field(e: object, name: string): unknown {
@@ -52,15 +88,20 @@ function field(e: object, name: string): unknown {
 
 export function classifyError(err: unknown): Classification {
   if (typeof err !== 'object' || err === null) return result('unknown', 'other');
+  if (err instanceof FailedBatch) return err.classification;
 
   const own = (err as Record<symbol, unknown>)[ERROR_BRAND];
   if (typeof own === 'string' && UNAVAILABLE_CODES.has(own)) {
-    const type = field(err, 'errorType');
+    const raw = field(err, 'errorType');
+    const type = (typeof raw === 'string' && raw in TRAITS ? raw : 'other') as ErrorType;
     const sent = field(err, 'sent');
+    // A closed client stays closed: another attempt cannot help.
+    const retryable = own !== 'ERR_CLIENT_CLOSED' && TRAITS[type].retry;
     return result(
       'unavailable',
-      (typeof type === 'string' ? type : 'other') as ErrorType,
+      type,
       own === 'ERR_CIRCUIT_OPEN' || own === 'ERR_OFFLINE_QUEUE_FULL' || sent === false,
+      retryable,
     );
   }
 
@@ -122,25 +163,45 @@ export function connectionErrorType(c: Classification): ConnectionErrorType {
 
 /** Error types worth another attempt: the failure is plausibly over by the next try. */
 export function isRetryableType(type: ErrorType): boolean {
-  switch (type) {
-    case 'refused':
-    case 'timeout':
-    case 'reset':
-    case 'closed':
-    case 'max_retries':
-    case 'dns':
-    case 'loading':
-    case 'masterdown':
-    case 'clusterdown':
-    case 'tryagain':
-    case 'readonly':
-      return true;
-    default:
-      return false;
-  }
+  return TRAITS[type]?.retry ?? false;
 }
 
 /** Whether an error is a failure of Redis (counts against the breaker) rather than a fault in the command. */
 export function isFailure(c: Classification): boolean {
-  return c.category !== 'command';
+  return c.countsAsFailure;
+}
+
+/** A pipeline or MULTI whose replies show that the operation as a whole failed (see `batchFailure`). */
+export class FailedBatch extends Error {
+  constructor(
+    /** ioredis's `[error, result]` per entry, as received. */
+    readonly results: ReadonlyArray<readonly [unknown, unknown]>,
+    /** The first entry error that counts as a failure of Redis, and the whole batch's classification. */
+    readonly failure: unknown,
+    readonly classification: Classification,
+  ) {
+    super('batch failed');
+  }
+}
+
+/**
+ * The entries of a pipeline or MULTI reply that failed for a reason that counts against the breaker (connection
+ * lost, LOADING …) make the whole operation a failure; command errors and write-only refusals stay per entry, as
+ * ioredis reports them. The batch was provably never executed only when every entry says so.
+ */
+export function batchFailure(results: ReadonlyArray<readonly [unknown, unknown]> | null): FailedBatch | undefined {
+  if (!results) return undefined;
+  let first: { err: unknown; c: Classification } | undefined;
+  let allNotExecuted = results.length > 0;
+  for (const [err] of results) {
+    if (err === null || err === undefined) {
+      allNotExecuted = false;
+      continue;
+    }
+    const c = classifyError(err);
+    if (!c.provenNotExecuted) allNotExecuted = false;
+    if (!first && c.countsAsFailure) first = { err, c };
+  }
+  if (!first) return undefined;
+  return new FailedBatch(results, first.err, { ...first.c, provenNotExecuted: allNotExecuted });
 }

@@ -2,6 +2,7 @@
  * Typed errors with stable codes. Messages name the operation and the failure, never a key, value or password.
  * Guards use a global symbol brand rather than `instanceof`, so they hold across the ESM and CJS copies of this package.
  */
+import { safeCause } from './redact.js';
 import { ERROR_BRAND as BRAND, type ErrorCode, type ErrorType, UNAVAILABLE_CODES } from './types.js';
 
 export type { ErrorCode } from './types.js';
@@ -28,7 +29,10 @@ export interface UnavailableDetails {
   attempts: number;
   /** false when the command was provably never handed to Redis (so it will never run). */
   sent?: boolean;
+  /** The error behind it; rebuilt without secrets (see redact.ts) before it is attached. */
   cause?: unknown;
+  /** A pipeline or MULTI: ioredis's `[error, result]` per entry (connection failures as typed errors). */
+  results?: ReadonlyArray<readonly [Error | null, unknown]>;
 }
 
 /** Redis could not serve the call: the family a fallback catches. */
@@ -38,13 +42,19 @@ export class RedisUnavailableError extends RedisResilienceError {
   readonly attempts: number;
   /** false when the command was provably never handed to Redis; undefined when unknown. */
   readonly sent: boolean | undefined;
+  /**
+   * Pipelines and MULTI only: each entry's `[error, result]`, as ioredis gives them, with entries lost to the
+   * connection holding a typed RedisUnavailableError. Entries whose reply arrived keep it.
+   */
+  declare readonly results?: ReadonlyArray<readonly [Error | null, unknown]>;
 
   constructor(message: string, details: UnavailableDetails, code: ErrorCode = 'ERR_REDIS_UNAVAILABLE') {
-    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, details.cause === undefined ? undefined : { cause: safeCause(details.cause) });
     this.operation = details.operation;
     this.errorType = details.errorType;
     this.attempts = details.attempts;
     this.sent = details.sent;
+    if (details.results) this.results = details.results;
   }
 }
 
@@ -92,10 +102,17 @@ export class OfflineQueueFullError extends RedisUnavailableError {
 }
 
 export class RetriesExhaustedError extends RedisUnavailableError {
-  constructor(operation: string, attempts: number, errorType: ErrorType, reason: string, cause: unknown) {
+  constructor(
+    operation: string,
+    attempts: number,
+    errorType: ErrorType,
+    reason: string,
+    cause: unknown,
+    results?: UnavailableDetails['results'],
+  ) {
     super(
       `${operation.toUpperCase()} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${errorType} (${reason})`,
-      { operation, errorType, attempts, cause },
+      { operation, errorType, attempts, cause, ...(results && { results }) },
       'ERR_RETRIES_EXHAUSTED',
     );
   }

@@ -40,6 +40,10 @@ export interface Classification {
   readonly type: ErrorType;
   /** True when the error proves Redis never executed the command, so even a non-idempotent write may be retried. */
   readonly provenNotExecuted: boolean;
+  /** Worth another attempt: the failure is plausibly over by the next try. */
+  readonly retryable: boolean;
+  /** A failure of Redis that counts against the circuit breaker (not a command error or a write-only refusal). */
+  readonly countsAsFailure: boolean;
 }
 
 /** The brand our errors carry (a global symbol, so it holds across the ESM and CJS copies of this package). */

@@ -5,11 +5,13 @@
  * the reply is not awaited and a failed SET never fails the request). Unavailable: the loader is the answer,
  * with no wait beyond the guarded client's fail-fast path. Calls for one key share one flight in both modes.
  */
+
 import { InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
 import type { CallTracker } from '../instrumentation.js';
 import { isStorable, jsonCodec } from './codec.js';
+import type { FallbackDeps } from './deps.js';
 import { SingleFlight } from './single-flight.js';
-import type { CacheOptions, Codec, FallbackDeps, GetOrLoadOptions } from './types.js';
+import type { CacheOptions, Codec, GetOrLoadOptions } from './types.js';
 import { checkKeys, nonEmptyString, positiveInt } from './validate.js';
 
 export interface Cache {
@@ -103,12 +105,11 @@ export function createCache(deps: FallbackDeps, defaults: CacheOptions = {}): Ca
       const tracker = instrumentation.startCall('cache.getOrLoad', []);
       const flight = await flights.run(key, () => fly(key, loader, ttl, codec as Codec, tracker));
       // Every caller is one request: count the result of the flight it joined.
-      instrumentation.cacheResult(flight.result);
+      instrumentation.emit('cacheResult', { result: flight.result });
       if (flight.result === 'fallback') {
         const served = !flight.failed;
         const reason = flight.reason ?? 'other';
         tracker.fallback('cache_aside', reason, served);
-        instrumentation.fallbackInvoked('cache_aside', reason, served);
         tracker.end(served ? 'fallback' : 'failure', 0, flight.failed?.error);
       } else {
         tracker.end(flight.failed ? 'failure' : 'success', 0, flight.failed?.error);

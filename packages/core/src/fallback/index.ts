@@ -2,10 +2,12 @@
  * The fallbacks as `init()` hands them out. The queue and the session store are created on first access: no
  * SQLite file appears unless the queue is used, and express-session is only required by services that use it.
  */
+
 import { type Cache, createCache } from './cache.js';
+import type { FallbackDeps } from './deps.js';
 import { createQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
 import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
-import type { FallbackDeps, FallbackOptions } from './types.js';
+import type { FallbackOptions } from './types.js';
 import { checkKeys } from './validate.js';
 import { type WithFallback, withFallback } from './with-fallback.js';
 
@@ -60,7 +62,6 @@ export type {
   BinaryCodec,
   CacheOptions,
   Codec,
-  FallbackDeps,
   FallbackOptions,
   GetOrLoadOptions,
   PublishOptions,

@@ -6,12 +6,14 @@
  * stream keeps publish order. A timer replays the spool oldest first; a message that keeps failing with a command
  * error moves to `<stream><deadLetterSuffix>` after `maxReplayAttempts`.
  */
+
 import { InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
+import type { FallbackDeps } from './deps.js';
 import { SpoolFullError } from './errors.js';
 import { uuidv7 } from './ids.js';
 import { ID_FIELD, writeMessage } from './publish-script.js';
 import { type Fields, type FieldValue, Spool, type SpooledMessage } from './spool.js';
-import type { FallbackDeps, PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
+import type { PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
 import { checkKeys, nonEmptyString, optionalString, positiveInt } from './validate.js';
 
 export interface StreamQueue {
@@ -81,7 +83,7 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
   let closed = false;
 
   // A restarted process picks up where the last one stopped: report the depth and start replaying.
-  for (const [stream, depth] of spool.depths()) instrumentation.queueSpooled(stream, depth);
+  for (const [stream, depth] of spool.depths()) instrumentation.emit('queueSpooled', { stream, depth });
   if (spool.count() > 0) startTimer();
 
   function startTimer(): void {
@@ -140,10 +142,10 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
           if (r === 'replayed') delivered++;
         }
         spool.remove(done);
-        for (const [stream, n] of replayed) instrumentation.queueReplayed(stream, n);
-        for (const [stream, n] of dead) instrumentation.queueDeadLettered(stream, n);
+        for (const [stream, n] of replayed) instrumentation.emit('queueReplayed', { stream, count: n });
+        for (const [stream, n] of dead) instrumentation.emit('queueDeadLettered', { stream, count: n });
         for (const stream of new Set(done.map((m) => m.stream)))
-          instrumentation.queueSpooled(stream, spool.count(stream));
+          instrumentation.emit('queueSpooled', { stream, depth: spool.count(stream) });
       }
       tracker.end(unavailable ? 'failure' : 'success', 0);
     } catch (err) {
@@ -190,14 +192,13 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
       // A stream's queue series exist from its first publish, so rate() sees the first replay too.
       if (!reported.has(stream)) {
         reported.add(stream);
-        instrumentation.queueSpooled(stream, spool.count(stream));
+        instrumentation.emit('queueSpooled', { stream, depth: spool.count(stream) });
       }
 
       const toSpool = (reason: string): PublishResult => {
         if (spool.count() >= cfg.maxSpooled) {
           const err = new SpoolFullError(stream, cfg.maxSpooled);
           tracker.fallback('queue_spool', reason, false);
-          instrumentation.fallbackInvoked('queue_spool', reason, false);
           tracker.end('failure', 0, err);
           throw err;
         }
@@ -207,9 +208,8 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
           tracker.end('failure', 0, err);
           throw err;
         }
-        instrumentation.queueSpooled(stream, spool.count(stream));
+        instrumentation.emit('queueSpooled', { stream, depth: spool.count(stream) });
         tracker.fallback('queue_spool', reason, true);
-        instrumentation.fallbackInvoked('queue_spool', reason, true);
         tracker.end('fallback', 0);
         startTimer();
         return { id, spooled: true };

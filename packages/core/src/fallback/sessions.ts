@@ -3,13 +3,15 @@
  * working while Redis is away. Reads fall back to a bounded in-memory LRU of sessions this instance has seen;
  * writes Redis cannot take are kept there as pending and written back once Redis answers again.
  */
+
 import type { EventEmitter } from 'node:events';
 import { isRedisUnavailableError } from '../errors/errors.js';
 import type { CallTracker } from '../instrumentation.js';
 import type { Outcome } from '../telemetry/catalog.js';
+import type { FallbackDeps } from './deps.js';
 import { loadStoreBase, type StoreBase } from './express-session.js';
 import { type PendingEntry, SessionMemory } from './session-memory.js';
-import type { FallbackDeps, SessionStoreOptions } from './types.js';
+import type { SessionStoreOptions } from './types.js';
 import { checkKeys, optionalString, positiveInt } from './validate.js';
 
 /** A session as express-session hands it over: JSON-serializable, with its cookie (the only part read here). */
@@ -303,7 +305,6 @@ function defineStore(Base: StoreBase) {
         (r) => {
           if (r.fallback) {
             tracker.fallback('session_store', r.fallback.reason, r.fallback.served);
-            instrumentation.fallbackInvoked('session_store', r.fallback.reason, r.fallback.served);
           }
           tracker.end(r.fallback && !r.fallback.served ? 'failure' : r.outcome, 0);
           if (callback) process.nextTick(callback, null, r.value);

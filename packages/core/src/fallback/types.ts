@@ -1,9 +1,8 @@
 /**
- * Public types of the fallbacks: the codec, the options of each fallback and what they need from `init()`.
+ * Public types of the fallbacks: the codec and the options of each fallback. What they need from `init()` is
+ * internal (deps.ts).
  * Internal helpers keep their own types beside them; only these are meant to be exported from the package.
  */
-import type { ResilientClient } from '../client/guarded-client.js';
-import type { Instrumentation } from '../instrumentation.js';
 
 /** Turns cached values into Redis strings and back. `decode` may throw: a value it rejects counts as a miss. */
 export type Codec<T = unknown> = TextCodec<T> | BinaryCodec<T>;
@@ -91,13 +90,4 @@ export interface FallbackOptions {
   cache?: CacheOptions;
   sessions?: SessionStoreOptions;
   queue?: StreamQueueOptions;
-}
-
-/** What every fallback needs from `init()`. */
-export interface FallbackDeps {
-  /** The guarded client: Redis unavailability arrives as a RedisUnavailableError, quickly. */
-  client: ResilientClient;
-  instrumentation: Instrumentation;
-  /** true while the breaker rejects calls: the fallbacks then skip Redis instead of collecting a rejection. */
-  breakerOpen?: () => boolean;
 }

@@ -3,8 +3,9 @@
  * unavailable (the RedisUnavailableError family); a command error or any other error is the primary's answer
  * and propagates. Counted as fallback_type="custom", traced as `fallback.<name>`.
  */
+
 import { isRedisUnavailableError, type RedisUnavailableError } from '../errors/errors.js';
-import type { FallbackDeps } from './types.js';
+import type { FallbackDeps } from './deps.js';
 
 export type WithFallback = <T>(
   name: string,
@@ -47,12 +48,10 @@ export function withFallback(deps: Pick<FallbackDeps, 'instrumentation'>): WithF
     try {
       const value = await tracker.runInContext(() => fallback(cause));
       tracker.fallback('custom', cause.errorType, true);
-      instrumentation.fallbackInvoked('custom', cause.errorType, true);
       tracker.end('fallback', 0);
       return value;
     } catch (err) {
       tracker.fallback('custom', cause.errorType, false);
-      instrumentation.fallbackInvoked('custom', cause.errorType, false);
       tracker.end('failure', 0, err);
       throw err;
     }

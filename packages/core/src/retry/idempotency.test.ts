@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../options.js';
+import { DEFAULTS } from '../options/index.js';
 import { commandRetrySafety } from './idempotency.js';
 
 const defaults: ReadonlySet<string> = new Set(DEFAULTS.retry.idempotentWrites);

@@ -3,17 +3,27 @@
  * Dashboards and alert rules are checked against `METRIC_NAMES`, so a panel can never query a metric no code emits.
  */
 
+import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
+import { FALLBACK_TYPES, type FallbackType, OUTCOMES, type Outcome } from '../instrumentation.js';
+
+export { BREAKER_STATES, type BreakerStateName, FALLBACK_TYPES, type FallbackType, OUTCOMES, type Outcome };
+
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
-export interface MetricSpec {
+export interface MetricSpec<T extends MetricType = MetricType> {
   /** Name without the configurable prefix (semconv `db_client_*` metrics are never prefixed). */
   readonly name: string;
-  readonly type: MetricType;
+  readonly type: T;
   readonly help: string;
   readonly labels: readonly string[];
   /** false for OpenTelemetry semconv names, which keep their standard spelling. */
   readonly prefixed: boolean;
   readonly buckets?: readonly number[];
+  /**
+   * Recorded on every call: kept off prom-client's per-update label hashing (see fast-metrics.ts). Only per-call
+   * series are hot; everything else is a plain prom-client metric.
+   */
+  readonly hot: boolean;
 }
 
 export const DEFAULT_METRIC_PREFIX = 'redis_resilience_';
@@ -22,12 +32,6 @@ export const DEFAULT_METRIC_PREFIX = 'redis_resilience_';
 export const LATENCY_BUCKETS: readonly number[] = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
-
-export const OUTCOMES = ['success', 'command_error', 'failure', 'rejected', 'fallback'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
-export type BreakerStateName = (typeof BREAKER_STATES)[number];
 
 export const RETRY_CALL_KINDS = [
   'success_without_retry',
@@ -39,28 +43,34 @@ export type RetryCallKind = (typeof RETRY_CALL_KINDS)[number];
 
 export { CONNECTION_ERROR_TYPES } from '../errors/types.js';
 
-export const FALLBACK_TYPES = ['cache_aside', 'session_store', 'queue_spool', 'custom'] as const;
-export type FallbackType = (typeof FALLBACK_TYPES)[number];
-
 export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
 
-const spec = (
+/** How long a breaker stayed open: seconds to minutes. */
+export const OPEN_DURATION_BUCKETS: readonly number[] = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
+
+const spec = <T extends MetricType>(
   name: string,
-  type: MetricType,
+  type: T,
   help: string,
   labels: readonly string[],
   extra: Partial<Pick<MetricSpec, 'prefixed' | 'buckets'>> = {},
-): MetricSpec => ({
+): MetricSpec<T> & { readonly hot: false } => ({
   name,
   type,
   help,
   labels,
   prefixed: extra.prefixed ?? true,
+  hot: false,
   ...(extra.buckets && { buckets: extra.buckets }),
 });
 
+/** A per-call series (see MetricSpec.hot). */
+const hotSpec = <T extends 'counter' | 'histogram'>(
+  ...args: Parameters<typeof spec<T>>
+): MetricSpec<T> & { readonly hot: true } => ({ ...spec(...args), hot: true });
+
 export const CATALOG = {
-  operationDuration: spec(
+  operationDuration: hotSpec(
     'operation_duration_seconds',
     'histogram',
     'Duration of one logical Redis call (all attempts, retries and fallback) by outcome.',
@@ -79,13 +89,26 @@ export const CATALOG = {
     'from_state',
     'to_state',
   ]),
+  breakerProbes: spec(
+    'circuit_breaker_probes_total',
+    'counter',
+    'Half-open probes (PING) by what started them (the reset timer or a reconnect) and their result.',
+    ['client', 'node', 'trigger', 'result'],
+  ),
+  breakerOpenDuration: spec(
+    'circuit_breaker_open_duration_seconds',
+    'histogram',
+    'How long the breaker refused calls, from opening to closing: the recovery time after an outage.',
+    ['client', 'node'],
+    { buckets: OPEN_DURATION_BUCKETS },
+  ),
   retryAttempts: spec(
     'retry_attempts_total',
     'counter',
     'Retries scheduled after a failed attempt, by the error that caused them.',
     ['client', 'operation', 'error_type'],
   ),
-  retryCalls: spec('retry_calls_total', 'counter', 'Logical calls by retry outcome.', ['client', 'kind']),
+  retryCalls: hotSpec('retry_calls_total', 'counter', 'Logical calls by retry outcome.', ['client', 'kind']),
   retryBudgetExhausted: spec(
     'retry_budget_exhausted_total',
     'counter',
@@ -133,7 +156,7 @@ export const CATALOG = {
     'client',
     'command',
   ]),
-  dbOperationDuration: spec(
+  dbOperationDuration: hotSpec(
     'db_client_operation_duration_seconds',
     'histogram',
     'Duration of one physical Redis attempt (OpenTelemetry semantic conventions).',
@@ -187,7 +210,8 @@ export const CATALOG = {
   ),
 } as const satisfies Record<string, MetricSpec>;
 
-export type MetricKey = keyof typeof CATALOG;
+export type Catalog = typeof CATALOG;
+export type MetricKey = keyof Catalog;
 
 /** The full exposition name of a catalog entry. */
 export function metricName(spec: MetricSpec, prefix: string = DEFAULT_METRIC_PREFIX): string {

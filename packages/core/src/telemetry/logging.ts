@@ -3,8 +3,8 @@
  * bounded and safe: the client name, `address:port`, statuses and error types. Never an error message (a Redis
  * reply can quote a key), a password, a key or a value.
  */
-import type { BreakerTransition } from '../breaker/breaker.js';
-import type { Endpoint } from '../instrumentation.js';
+import type { BreakerTransition } from '../breaker/state.js';
+import type { Endpoint, EventSink, TelemetryEvents } from '../instrumentation.js';
 import { type Logger, safeLog } from '../logger.js';
 
 /** At most one error log per error type per window; the rest are counted and reported with the next one. */
@@ -25,7 +25,8 @@ export function endpointAddress(endpoint: Endpoint): string {
   return endpoint.port === undefined ? endpoint.address : `${endpoint.address}:${endpoint.port}`;
 }
 
-export class TelemetryLog {
+/** The log as an event sink: one method per event it logs. */
+export class TelemetryLog implements EventSink {
   private readonly errors = new Map<string, ErrorWindow>();
   private lastStatus: string | undefined;
   private readonly fields: { client: string; address: string };
@@ -41,14 +42,18 @@ export class TelemetryLog {
 
   breakerTransition(t: BreakerTransition): void {
     if (!this.logger) return;
-    const fields = { ...this.fields, node: t.node, from: t.from, to: t.to };
-    if (t.to === 'open') safeLog(this.logger, 'warn', fields, 'redis circuit breaker opened: calls fail fast');
-    else if (t.to === 'half_open') safeLog(this.logger, 'info', fields, 'redis circuit breaker half-open: probing');
-    else safeLog(this.logger, 'info', fields, 'redis circuit breaker closed');
+    const fields: Record<string, unknown> = { ...this.fields, node: t.node, from: t.from, to: t.to, cause: t.cause };
+    if (t.openMs !== undefined) fields.open_ms = Math.round(t.openMs);
+    // A failed probe during a long outage is routine: one warning when it opens, then debug until it closes.
+    if (t.to === 'open' && t.from === 'closed') {
+      safeLog(this.logger, 'warn', fields, 'redis circuit breaker opened: calls fail fast');
+    } else if (t.to === 'open') safeLog(this.logger, 'debug', fields, 'redis circuit breaker probe failed: still open');
+    else if (t.to === 'half_open') safeLog(this.logger, 'debug', fields, 'redis circuit breaker half-open: probing');
+    else safeLog(this.logger, 'info', fields, 'redis circuit breaker closed: Redis serves again');
   }
 
   /** Sentinel moved the master; both sides are `host:port`, never credentials. */
-  failover(from: string, to: string): void {
+  failover({ from, to }: TelemetryEvents['failover']): void {
     if (!this.logger) return;
     safeLog(this.logger, 'warn', { ...this.fields, from, to }, 'redis master changed (failover)');
   }
@@ -57,7 +62,7 @@ export class TelemetryLog {
    * Info when the connection comes up, when it is lost, and when it ends for good. While it is down, ioredis cycles
    * through reconnecting/connecting/close on every attempt; those go to debug, or an outage would flood the log.
    */
-  connectionStatus(status: string): void {
+  connectionStatus({ status }: TelemetryEvents['connectionStatus']): void {
     if (!this.logger || status === this.lastStatus) return;
     const previous = this.lastStatus;
     this.lastStatus = status;
@@ -81,7 +86,7 @@ export class TelemetryLog {
     }
   }
 
-  connectionError(type: string, err: unknown): void {
+  connectionError({ type, error: err }: TelemetryEvents['connectionError']): void {
     if (!this.logger) return;
     const now = this.now();
     const window = this.errors.get(type);

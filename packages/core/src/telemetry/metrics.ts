@@ -1,18 +1,12 @@
 /**
- * The Instrumentation's view of the catalog for one `client`: every series it moves, bound once per label set, with
- * label values bounded. Registration is catalog-metrics.ts; connection pools are pool-metrics.ts.
+ * The catalog's series for one `client`: bound once per label set, label values bounded. It is an event sink
+ * (one method per event it counts) and hands the call tracker the pre-bound series of an operation.
  */
-import type { Counter, Gauge, Registry } from 'prom-client';
-import {
-  BREAKER_STATES,
-  type BreakerStateName,
-  CACHE_RESULTS,
-  CONNECTION_ERROR_TYPES,
-  OUTCOMES,
-  type Outcome,
-  type RetryCallKind,
-} from './catalog.js';
-import { type CatalogMetrics, registerCatalog } from './catalog-metrics.js';
+import type { Gauge, Registry } from 'prom-client';
+import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
+import { CONNECTION_ERROR_TYPES } from '../errors/types.js';
+import type { EventSink, PoolStats, TelemetryEvents } from '../instrumentation.js';
+import { CACHE_RESULTS, OUTCOMES, type Outcome, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import {
   BoundedLabel,
@@ -23,10 +17,8 @@ import {
   STREAM_PATTERN,
   statusLabel,
 } from './labels.js';
-import { PoolMetrics, type PoolStats } from './pool-metrics.js';
-
-export type { CatalogMetrics } from './catalog-metrics.js';
-export type { PoolStats } from './pool-metrics.js';
+import { operationInfo } from './operations.js';
+import { type CatalogMetrics, type PoolGauge, registerCatalog } from './registry.js';
 
 export interface MetricsConfig {
   /** Prefix for the non-semconv names. */
@@ -40,7 +32,7 @@ export interface MetricsConfig {
 /** Exemplar labels of one observation: the trace it belongs to. */
 export type ExemplarLabels = { readonly trace_id: string; readonly span_id: string };
 
-type CounterChild = Counter.Internal;
+type GaugeChild = Gauge.Internal<string>;
 
 /** Every transition the breaker can make. */
 const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerStateName, BreakerStateName]> = [
@@ -49,133 +41,111 @@ const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerStateName, BreakerStat
   ['half_open', 'closed'],
   ['half_open', 'open'],
 ];
-type GaugeChild = Gauge.Internal<string>;
 
-/** Pre-bound series for one operation label: the call duration per outcome, attempts per error type, retries. */
-interface OperationSeries {
-  readonly duration: HistogramSeries[];
-  readonly retries: Map<string, CounterChild>;
-  readonly attempts: Map<string, HistogramSeries>;
-  budgetExhausted: CounterChild | undefined;
+const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
+
+/** Pre-bound series of one operation label, for the tracker: what a call records without any lookup. */
+export class OperationSeries {
+  private readonly attempts = new Map<string, HistogramSeries>();
+
+  constructor(
+    private readonly owner: MetricsSink,
+    readonly label: string,
+    private readonly dbOperationName: string,
+    private readonly duration: readonly HistogramSeries[],
+  ) {}
+
+  /** One logical call ended. */
+  call(outcome: Outcome, seconds: number, exemplar?: ExemplarLabels): void {
+    this.duration[OUTCOME_INDEX[outcome] ?? OUTCOME_INDEX.failure]!.observe(seconds, exemplar);
+  }
+
+  /** One physical attempt ended (semconv `db_client_operation_duration_seconds`); `errorType` undefined on success. */
+  attempt(errorType: string | undefined, seconds: number): void {
+    const type = errorType === undefined ? '' : this.owner.errorTypes.value(errorType);
+    let child = this.attempts.get(type);
+    if (!child) {
+      child = this.owner.dbOperation(this.dbOperationName, type);
+      this.attempts.set(type, child);
+    }
+    child.observe(seconds);
+  }
+
+  retry(errorType: string): void {
+    this.owner.retry(this.label, errorType);
+  }
+
+  retryCall(kind: RetryCallKind): void {
+    this.owner.retryCalls[kind].inc();
+  }
 }
 
-const OUTCOME_INDEX: Readonly<Record<Outcome, number>> = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<
-  Outcome,
-  number
->;
-
-export class Metrics {
+export class MetricsSink implements EventSink {
   readonly all: CatalogMetrics;
+  readonly errorTypes = new BoundedLabel(32);
+  readonly retryCalls: Record<RetryCallKind, CounterSeries>;
   private readonly client: string;
   private readonly serverAddress: string;
   private readonly serverPort: string;
   private readonly operations = new Map<string, OperationSeries>();
-  private readonly retryCalls: Record<RetryCallKind, CounterSeries>;
   private readonly breakerStates = new Map<string, Record<BreakerStateName, GaugeChild>>();
   private readonly statuses = new Map<string, GaugeChild>();
-  private readonly cacheResults = new Map<string, CounterChild>();
   private readonly streams = new BoundedLabel(64, [], STREAM_PATTERN);
-  private currentStatus: string | undefined;
-  private readonly errorTypes = new BoundedLabel(32);
   private readonly reasons = new BoundedLabel(32);
   private readonly nodes = new BoundedLabel(1024, ['default'], NODE_PATTERN);
-  private readonly reconnects: CounterChild;
-  private readonly offlineQueue: GaugeChild;
-  private readonly failovers: CounterChild;
-  private readonly poolMetrics: PoolMetrics;
+  private readonly pools = new BoundedLabel(64, [], NODE_PATTERN);
   private readonly primedStreams = new Set<string>();
+  private currentStatus: string | undefined;
 
   constructor(
     readonly registry: Registry,
     config: MetricsConfig,
   ) {
     this.all = registerCatalog(registry, config.prefix);
-    this.poolMetrics = new PoolMetrics(this.all);
-    this.client = config.client;
+    const client = config.client;
+    this.client = client;
     this.serverAddress = config.server?.address ?? '';
     this.serverPort = config.server?.port === undefined ? '' : String(config.server.port);
-
-    const client = this.client;
-    // Every retry outcome at 0 from the start, so rate() and absent() see the series before the first call.
-    const calls = this.all.retryCalls;
-    this.retryCalls = {
-      success_without_retry: calls.child({ client, kind: 'success_without_retry' }),
-      success_with_retry: calls.child({ client, kind: 'success_with_retry' }),
-      failed_without_retry: calls.child({ client, kind: 'failed_without_retry' }),
-      failed_with_retry: calls.child({ client, kind: 'failed_with_retry' }),
-    };
-    this.reconnects = this.all.reconnects.labels({ client });
-    this.reconnects.inc(0);
-    this.offlineQueue = this.all.offlineQueueLength.labels({ client });
-    this.offlineQueue.set(0);
-    this.failovers = this.all.failovers.labels({ client });
-    this.failovers.inc(0);
+    // Every series starts at 0, so rate() and absent() see it before the first event.
+    this.retryCalls = Object.fromEntries(
+      RETRY_CALL_KINDS.map((kind) => [kind, this.all.retryCalls.child({ client, kind })]),
+    ) as Record<RetryCallKind, CounterSeries>;
+    this.all.reconnects.inc({ client }, 0);
+    this.all.offlineQueueLength.set({ client }, 0);
+    this.all.failovers.inc({ client }, 0);
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
     for (const error_type of CONNECTION_ERROR_TYPES) this.all.connectionErrors.inc({ client, error_type }, 0);
-    for (const result of CACHE_RESULTS) this.cacheResultChild(result).inc(0);
-    this.setBreakerState('default', 'closed');
+    for (const result of CACHE_RESULTS) this.all.cacheRequests.inc({ client, result }, 0);
+    this.breakerState('default', 'closed');
   }
 
-  private series(operation: string): OperationSeries {
-    let s = this.operations.get(operation);
+  /** The series of one bounded operation label (see operations.ts). */
+  operation(label: string, dbOperationName: string): OperationSeries {
+    let s = this.operations.get(label);
     if (!s) {
       const client = this.client;
-      s = {
-        duration: OUTCOMES.map((outcome) => this.all.operationDuration.child({ client, operation, outcome })),
-        retries: new Map(),
-        attempts: new Map(),
-        budgetExhausted: this.all.retryBudgetExhausted.labels({ client, operation }),
-      };
-      s.budgetExhausted?.inc(0);
-      this.operations.set(operation, s);
+      const duration = OUTCOMES.map((outcome) =>
+        this.all.operationDuration.child({ client, operation: label, outcome }),
+      );
+      this.all.retryBudgetExhausted.inc({ client, operation: label }, 0);
+      s = new OperationSeries(this, label, dbOperationName, duration);
+      this.operations.set(label, s);
     }
     return s;
   }
 
-  /** One logical call ended. `operation` must already be a bounded label (see operations.ts). */
-  observeCall(operation: string, outcome: Outcome, seconds: number, exemplar?: ExemplarLabels): void {
-    const s = this.series(operation);
-    const i = OUTCOME_INDEX[outcome] ?? OUTCOME_INDEX.failure;
-    s.duration[i]!.observe(seconds, exemplar);
-  }
-
-  /** One physical attempt ended (semconv `db_client_operation_duration_seconds`); `errorType` undefined on success. */
-  observeAttempt(operation: string, dbOperationName: string, errorType: string | undefined, seconds: number): void {
-    const s = this.series(operation);
-    const type = errorType === undefined ? '' : this.errorTypes.value(errorType);
-    let child = s.attempts.get(type);
-    if (!child) {
-      child = this.all.dbOperationDuration.child({
-        db_system_name: 'redis',
-        db_operation_name: dbOperationName,
-        server_address: this.serverAddress,
-        server_port: this.serverPort,
-        error_type: type,
-      });
-      s.attempts.set(type, child);
-    }
-    child.observe(seconds);
-  }
-
-  retryCall(kind: RetryCallKind): void {
-    this.retryCalls[kind].inc();
+  dbOperation(dbOperationName: string, errorType: string): HistogramSeries {
+    return this.all.dbOperationDuration.child({
+      db_system_name: 'redis',
+      db_operation_name: dbOperationName,
+      server_address: this.serverAddress,
+      server_port: this.serverPort,
+      error_type: errorType,
+    });
   }
 
   retry(operation: string, errorType: string): void {
-    const s = this.series(operation);
-    const type = this.errorTypes.value(errorType);
-    let child = s.retries.get(type);
-    if (!child) {
-      child = this.all.retryAttempts.labels({ client: this.client, operation, error_type: type });
-      s.retries.set(type, child);
-    }
-    child.inc();
-  }
-
-  retryBudgetExhausted(operation: string): void {
-    const s = this.series(operation);
-    s.budgetExhausted ??= this.all.retryBudgetExhausted.labels({ client: this.client, operation });
-    s.budgetExhausted.inc();
+    this.all.retryAttempts.inc({ client: this.client, operation, error_type: this.errorTypes.value(errorType) });
   }
 
   fallback(type: string, reason: string, served: boolean): void {
@@ -187,71 +157,114 @@ export class Metrics {
     });
   }
 
-  private cacheResultChild(result: string): CounterChild {
-    let child = this.cacheResults.get(result);
-    if (!child) {
-      child = this.all.cacheRequests.labels({ client: this.client, result });
-      this.cacheResults.set(result, child);
-    }
-    return child;
+  registerPool(pool: string, stats: () => PoolStats): void {
+    const name = this.pools.value(pool);
+    (this.all.poolConnectionCount as PoolGauge).pools.set(name, stats);
+    this.all.poolTimeouts.inc({ db_client_connection_pool_name: name }, 0);
   }
 
-  cacheResult(result: 'hit' | 'miss' | 'fallback'): void {
-    this.cacheResultChild(result).inc();
+  // ---- events ----
+
+  breakerTransition(t: TelemetryEvents['breakerTransition']): void {
+    const node = this.nodes.value(t.node);
+    this.breakerState(node, t.to);
+    this.all.breakerTransitions.inc({ client: this.client, node, from_state: t.from, to_state: t.to });
+    if (t.openMs !== undefined) this.all.breakerOpenDuration.observe({ client: this.client, node }, t.openMs / 1000);
   }
 
-  queueSpooled(stream: string, depth: number): void {
+  breakerProbe(p: TelemetryEvents['breakerProbe']): void {
+    const labels = { client: this.client, node: this.nodes.value(p.node), trigger: p.trigger };
+    this.all.breakerProbes.inc({ ...labels, result: p.ok ? 'success' : 'failure' });
+  }
+
+  connectionStatus({ status }: TelemetryEvents['connectionStatus']): void {
+    const label = statusLabel(status);
+    if (label === this.currentStatus) return;
+    if (this.currentStatus !== undefined) this.statusChild(this.currentStatus).set(0);
+    this.statusChild(label).set(1);
+    this.currentStatus = label;
+  }
+
+  connectionError({ type }: TelemetryEvents['connectionError']): void {
+    this.all.connectionErrors.inc({ client: this.client, error_type: connectionErrorLabel(type) });
+  }
+
+  reconnected(): void {
+    this.all.reconnects.inc({ client: this.client });
+  }
+
+  offlineQueueLength({ length }: TelemetryEvents['offlineQueueLength']): void {
+    this.all.offlineQueueLength.set({ client: this.client }, length);
+  }
+
+  retryBudgetExhausted({ operation }: TelemetryEvents['retryBudgetExhausted']): void {
+    this.all.retryBudgetExhausted.inc({ client: this.client, operation: operationInfo(operation).label });
+  }
+
+  cacheResult({ result }: TelemetryEvents['cacheResult']): void {
+    this.all.cacheRequests.inc({ client: this.client, result });
+  }
+
+  queueSpooled({ stream, depth }: TelemetryEvents['queueSpooled']): void {
     const label = this.streams.value(stream);
-    this.primeStream(label);
+    if (!this.primedStreams.has(label)) {
+      // Spooled, replayed and dead-lettered exist from a stream's first publish, at 0.
+      this.primedStreams.add(label);
+      this.all.queueReplayed.inc({ client: this.client, stream: label }, 0);
+      this.all.queueDeadLettered.inc({ client: this.client, stream: label }, 0);
+    }
     this.all.queueSpooled.set({ client: this.client, stream: label }, depth);
   }
 
-  /** Spooled, replayed and dead-lettered exist from a stream's first publish, at 0. */
-  private primeStream(stream: string): void {
-    if (this.primedStreams.has(stream)) return;
-    this.primedStreams.add(stream);
-    const labels = { client: this.client, stream };
-    this.all.queueReplayed.inc(labels, 0);
-    this.all.queueDeadLettered.inc(labels, 0);
-  }
-
-  queueReplayed(stream: string, count: number): void {
+  queueReplayed({ stream, count }: TelemetryEvents['queueReplayed']): void {
     this.all.queueReplayed.inc({ client: this.client, stream: this.streams.value(stream) }, count);
   }
 
-  queueDeadLettered(stream: string, count: number): void {
+  queueDeadLettered({ stream, count }: TelemetryEvents['queueDeadLettered']): void {
     this.all.queueDeadLettered.inc({ client: this.client, stream: this.streams.value(stream) }, count);
   }
 
-  /** 1 for `state`, 0 for the other states of `node`. */
-  setBreakerState(node: string, state: BreakerStateName): void {
-    const n = this.nodes.value(node);
-    let children = this.breakerStates.get(n);
+  poolConnectionCreated({ pool, seconds }: TelemetryEvents['poolConnectionCreated']): void {
+    this.all.poolCreateTime.observe({ db_client_connection_pool_name: this.pools.value(pool) }, seconds);
+  }
+
+  poolWait({ pool, seconds }: TelemetryEvents['poolWait']): void {
+    this.all.poolWaitTime.observe({ db_client_connection_pool_name: this.pools.value(pool) }, seconds);
+  }
+
+  poolUse({ pool, seconds }: TelemetryEvents['poolUse']): void {
+    this.all.poolUseTime.observe({ db_client_connection_pool_name: this.pools.value(pool) }, seconds);
+  }
+
+  poolTimeout({ pool }: TelemetryEvents['poolTimeout']): void {
+    this.all.poolTimeouts.inc({ db_client_connection_pool_name: this.pools.value(pool) });
+  }
+
+  failover(): void {
+    this.all.failovers.inc({ client: this.client });
+  }
+
+  slowCommand({ command }: TelemetryEvents['slowCommand']): void {
+    this.all.slowCommands.inc({ client: this.client, command });
+  }
+
+  /** 1 for `state`, 0 for the other states of `node`; a node's transitions all start at 0. */
+  private breakerState(node: string, state: BreakerStateName): void {
+    let children = this.breakerStates.get(node);
     if (!children) {
       const g = this.all.breakerState;
       const client = this.client;
       children = {
-        closed: g.labels({ client, node: n, state: 'closed' }),
-        open: g.labels({ client, node: n, state: 'open' }),
-        half_open: g.labels({ client, node: n, state: 'half_open' }),
+        closed: g.labels({ client, node, state: 'closed' }),
+        open: g.labels({ client, node, state: 'open' }),
+        half_open: g.labels({ client, node, state: 'half_open' }),
       };
-      this.breakerStates.set(n, children);
-      // Counters that appear only at their first event lose that event to rate(): start every transition at 0.
+      this.breakerStates.set(node, children);
       for (const [from_state, to_state] of BREAKER_TRANSITIONS) {
-        this.all.breakerTransitions.inc({ client, node: n, from_state, to_state }, 0);
+        this.all.breakerTransitions.inc({ client, node, from_state, to_state }, 0);
       }
     }
     for (const s of BREAKER_STATES) children[s].set(s === state ? 1 : 0);
-  }
-
-  breakerTransition(node: string, from: BreakerStateName, to: BreakerStateName): void {
-    this.setBreakerState(node, to);
-    this.all.breakerTransitions.inc({
-      client: this.client,
-      node: this.nodes.value(node),
-      from_state: from,
-      to_state: to,
-    });
   }
 
   private statusChild(status: string): GaugeChild {
@@ -262,57 +275,4 @@ export class Metrics {
     }
     return child;
   }
-
-  connectionStatus(status: string): void {
-    const label = statusLabel(status);
-    if (label === this.currentStatus) return;
-    if (this.currentStatus !== undefined) this.statusChild(this.currentStatus).set(0);
-    this.statusChild(label).set(1);
-    this.currentStatus = label;
-  }
-
-  connectionError(type: string): void {
-    this.all.connectionErrors.inc({ client: this.client, error_type: connectionErrorLabel(type) });
-  }
-
-  reconnected(): void {
-    this.reconnects.inc();
-  }
-
-  offlineQueueLength(length: number): void {
-    this.offlineQueue.set(length);
-  }
-
-  failover(): void {
-    this.failovers.inc();
-  }
-
-  slowCommand(command: string): void {
-    this.all.slowCommands.inc({ client: this.client, command });
-  }
-
-  registerPool(pool: string, stats: () => PoolStats): void {
-    this.poolMetrics.register(pool, stats);
-  }
-
-  poolConnectionCreated(pool: string, seconds: number): void {
-    this.poolMetrics.created(pool, seconds);
-  }
-
-  poolWait(pool: string, seconds: number): void {
-    this.poolMetrics.wait(pool, seconds);
-  }
-
-  poolUse(pool: string, seconds: number): void {
-    this.poolMetrics.use(pool, seconds);
-  }
-
-  poolTimeout(pool: string): void {
-    this.poolMetrics.timeout(pool);
-  }
-}
-
-/** Register the whole catalog into `registry` (never the global one unless the caller passes it). */
-export function createMetrics(registry: Registry, config: MetricsConfig): Metrics {
-  return new Metrics(registry, config);
 }

@@ -45,31 +45,24 @@ function info(label: string, redis: boolean): OperationInfo {
 const OTHER = info(OTHER_OPERATION, true);
 
 /**
- * `withFallback(name, …)` calls are `fallback.<name>`: names chosen in code, like routes, so kept; but capped, since
- * nothing stops a name being built from data.
+ * `withFallback(name, …)` calls are `fallback.<name>`: names chosen in code, like routes, so kept; but capped per
+ * instance, since nothing stops a name being built from data.
  */
 const CUSTOM_FALLBACK = /^fallback\.[A-Za-z0-9_.:-]{1,48}$/;
 const MAX_CUSTOM_FALLBACKS = 32;
 const OTHER_FALLBACK = info('fallback.other', false);
-let customFallbacks = 0;
 
-/** Only normalized names are cached: the cache is then bounded by the command list plus the logical names. */
+/** Commands, batches and logical operations: the same for every instance, bounded by the command list. */
 const known = new Map<string, OperationInfo>();
 for (const name of [...BATCH_OPERATIONS]) known.set(name, info(name, true));
 for (const name of LOGICAL_OPERATIONS) known.set(name, info(name, false));
 
-/** Resolve an operation name; O(1) for the normalized names the executor passes. */
+/** Resolve a command, batch or logical operation name; O(1) for the normalized names the executor passes. */
 export function operationInfo(operation: string): OperationInfo {
   const hit = known.get(operation);
   if (hit) return hit;
   if (typeof operation !== 'string' || operation.length === 0 || operation.length > 64) return OTHER;
-  if (operation.startsWith('fallback.')) {
-    if (!CUSTOM_FALLBACK.test(operation) || customFallbacks >= MAX_CUSTOM_FALLBACKS) return OTHER_FALLBACK;
-    customFallbacks++;
-    const custom = info(operation, false);
-    known.set(operation, custom);
-    return custom;
-  }
+  if (operation.startsWith('fallback.')) return OTHER_FALLBACK;
   const lower = operation.toLowerCase();
   const normalized = known.get(lower);
   if (normalized) return normalized;
@@ -78,4 +71,21 @@ export function operationInfo(operation: string): OperationInfo {
   // Cache under the lower-case name only; mixed-case spellings are resolved again rather than grow the map.
   known.set(lower, resolved);
   return resolved;
+}
+
+/** One instance's operation names: the shared ones, plus its own capped set of custom fallback names. */
+export class OperationNames {
+  private readonly custom = new Map<string, OperationInfo>();
+
+  resolve(operation: string): OperationInfo {
+    const hit = known.get(operation);
+    if (hit) return hit;
+    if (typeof operation !== 'string' || !operation.startsWith('fallback.')) return operationInfo(operation);
+    const mine = this.custom.get(operation);
+    if (mine) return mine;
+    if (!CUSTOM_FALLBACK.test(operation) || this.custom.size >= MAX_CUSTOM_FALLBACKS) return OTHER_FALLBACK;
+    const custom = info(operation, false);
+    this.custom.set(operation, custom);
+    return custom;
+  }
 }

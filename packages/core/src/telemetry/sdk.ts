@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
 import type { OTLPTraceExporter as OTLPTraceExporterType } from '@opentelemetry/exporter-trace-otlp-http';
 import type { NodeSDK as NodeSDKType } from '@opentelemetry/sdk-node';
-import type { TracingOptions } from '../options.js';
+import type { TracingOptions } from '../options/index.js';
 import { currentDelegate, hasGlobalTracerProvider } from './provider.js';
 
 /**

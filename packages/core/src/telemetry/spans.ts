@@ -3,8 +3,8 @@
  * after the fact (explicit start and end) only when an attempt failed or there was more than one. A call that
  * succeeds on its only attempt therefore costs one span, with the semconv attributes on it.
  *
- * Times: the executor reports `performance.now()` milliseconds. Each call takes one wall-clock anchor, so the
- * spans of a call line up exactly with each other even though `Date.now()` has only millisecond resolution.
+ * Times: the executor reports the injected clock's milliseconds (monotonic). Each call takes one wall-clock anchor,
+ * so the spans of a call line up exactly with each other even though `Date.now()` has only millisecond resolution.
  */
 import {
   type Attributes,
@@ -20,8 +20,7 @@ import {
 } from '@opentelemetry/api';
 import type { ErrorType } from '../errors/classify.js';
 import { isRedisResilienceError } from '../errors/errors.js';
-import type { Endpoint } from '../instrumentation.js';
-import type { Outcome } from './catalog.js';
+import type { Endpoint, Outcome } from '../instrumentation.js';
 import type { OperationInfo } from './operations.js';
 import { hasGlobalTracerProvider } from './provider.js';
 import {
@@ -45,12 +44,14 @@ export interface SpansConfig {
   tracerProvider?: TracerProvider;
   /** Recorded as the tracer's version. */
   version?: string;
+  /** The clock call times are read from (monotonic ms). */
+  now: () => number;
 }
 
 /** A recording logical span and the wall-clock anchor of its call. */
 export interface CallSpan {
   readonly span: Span;
-  /** Wall clock minus `performance.now()` when the call started: add to a `performance.now()` time for epoch ms. */
+  /** Wall clock minus the monotonic clock when the call started: add to a call time for epoch ms. */
   readonly anchor: number;
   /** The redacted query text when enabled, reused by the attempt spans. */
   readonly queryText: string | undefined;
@@ -65,20 +66,6 @@ export function toHrTime(epochMs: number): HrTime {
 
 const SAMPLED = 1; // TraceFlags.SAMPLED
 
-/**
- * `Date.now() - performance.now()`, refreshed at most once a second: reading both clocks costs more than the rest
- * of an unsampled call, and the monotonic clock drifts from wall time by far less than a millisecond per second.
- */
-let anchor = Date.now() - performance.now();
-let anchoredAt = performance.now();
-function wallClockAnchor(now: number): number {
-  if (now - anchoredAt > 1000 || now < anchoredAt) {
-    anchor = Date.now() - performance.now();
-    anchoredAt = now;
-  }
-  return anchor;
-}
-
 export class Spans {
   private readonly tracer: Tracer;
   /** With the global API, span work is skipped while no provider is registered; an injected one always records. */
@@ -87,13 +74,31 @@ export class Spans {
   private readonly dbQueryText: boolean;
   /** Start attributes per operation label; bounded because labels are. */
   private readonly startAttributes = new Map<string, Attributes | undefined>();
+  private readonly now: () => number;
+  private anchor: number;
+  private anchoredAt: number;
 
   constructor(config: SpansConfig) {
+    this.now = config.now;
+    this.anchoredAt = this.now();
+    this.anchor = Date.now() - this.anchoredAt;
     const provider = config.tracerProvider ?? trace.getTracerProvider();
     this.global = config.tracerProvider === undefined;
     this.tracer = provider.getTracer(TRACER_NAME, config.version);
     this.base = endpointAttributes(config.endpoint);
     this.dbQueryText = config.dbQueryText;
+  }
+
+  /**
+   * `Date.now()` minus the monotonic clock, refreshed at most once a second: reading both clocks costs more than the
+   * rest of an unsampled call, and the monotonic clock drifts from wall time by far less than a millisecond a second.
+   */
+  private wallClockAnchor(now: number): number {
+    if (now - this.anchoredAt > 1000 || now < this.anchoredAt) {
+      this.anchor = Date.now() - now;
+      this.anchoredAt = now;
+    }
+    return this.anchor;
   }
 
   private attributesFor(op: OperationInfo): Attributes | undefined {
@@ -111,7 +116,7 @@ export class Spans {
    */
   start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
     if (this.global && !hasGlobalTracerProvider()) return undefined;
-    const anchor = wallClockAnchor(startedAt);
+    const anchor = this.wallClockAnchor(startedAt);
     const attributes = this.attributesFor(op);
     const span = this.tracer.startSpan(op.spanName, {
       kind: op.redis ? SpanKind.CLIENT : SpanKind.INTERNAL,
@@ -167,7 +172,7 @@ export class Spans {
   }
 
   event(call: CallSpan, name: string, attributes: Attributes): void {
-    call.span.addEvent(name, attributes, toHrTime(call.anchor + performance.now()));
+    call.span.addEvent(name, attributes, toHrTime(call.anchor + this.now()));
   }
 
   /** End the logical span; error status and `error.type` unless the call succeeded or a fallback served it. */

@@ -4,23 +4,36 @@
  */
 import { diag, type TracerProvider, trace } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
-import type { Endpoint, Instrumentation } from '../instrumentation.js';
-import type { ResolvedOptions } from '../options.js';
+import type { Clock } from '../clock.js';
+import { EventHub } from '../events.js';
+import {
+  type CallTracker,
+  type Endpoint,
+  type EventSink,
+  type Instrumentation,
+  noopTracker,
+  type PoolStats,
+  type TelemetryEvent,
+  type TelemetryEvents,
+} from '../instrumentation.js';
+import type { ResolvedOptions } from '../options/index.js';
 import { type ExpositionFormat, renderMetrics } from './exposition.js';
+import { reportTelemetryError } from './guard.js';
 import { type MetricsServer, metricsHandler, startMetricsServer } from './http.js';
 import { TelemetryLog } from './logging.js';
-import { type CatalogMetrics, createMetrics } from './metrics.js';
-import { Recorder } from './recorder.js';
+import { MetricsSink } from './metrics.js';
+import { OperationNames } from './operations.js';
 import { startTracingSdk, type TracingSdk } from './sdk.js';
 import { Spans } from './spans.js';
+import { CallRecord, type TrackerContext } from './tracker.js';
 
 export interface Telemetry {
   /** What the executor, connection and breaker report to. Never throws. */
   readonly instrumentation: Instrumentation;
+  /** The public `rr.events`. */
+  readonly events: EventHub;
   /** The registry metrics live in (the user's, or one owned by this instance); undefined with `metrics: false`. */
   readonly registry: Registry | undefined;
-  /** The catalog's metric objects, for modules that record their own (cache, queue, pool, slowlog). */
-  readonly catalog: CatalogMetrics | undefined;
   /** Exposition text of this instance's registry; '' with `metrics: false`. Exemplars only in OpenMetrics. */
   metrics(format?: ExpositionFormat): Promise<string>;
   /** Start the `/metrics` listener when `metrics.port` is set; otherwise resolves at once. */
@@ -30,10 +43,52 @@ export interface Telemetry {
   close(): Promise<void>;
 }
 
-/** Seams for tests: a tracer provider that is not the global one, a clock for the log rate limit. */
+/** Seams for tests: a tracer provider that is not the global one. */
 export interface TelemetryInternals {
   tracerProvider?: TracerProvider;
-  now?: () => number;
+}
+
+/** The one Instrumentation: calls get a tracker; events go to every sink that handles them, each guarded. */
+class Hub implements Instrumentation {
+  private readonly names = new OperationNames();
+
+  constructor(
+    private readonly ctx: TrackerContext,
+    private readonly sinks: readonly EventSink[],
+  ) {}
+
+  startCall(operation: string, args: readonly unknown[]): CallTracker {
+    try {
+      const { metrics, spans, now } = this.ctx;
+      const op = this.names.resolve(operation);
+      const startedAt = now();
+      const series = metrics?.operation(op.label, op.spanName);
+      return new CallRecord(this.ctx, op, series, startedAt, spans.start(op, args, startedAt));
+    } catch (err) {
+      reportTelemetryError('startCall', err);
+      return noopTracker;
+    }
+  }
+
+  emit<K extends TelemetryEvent>(event: K, data: TelemetryEvents[K]): void {
+    for (const sink of this.sinks) {
+      const handle = sink[event] as ((d: TelemetryEvents[K]) => void) | undefined;
+      if (!handle) continue;
+      try {
+        handle.call(sink, data);
+      } catch (err) {
+        reportTelemetryError(event, err);
+      }
+    }
+  }
+
+  registerPool(pool: string, stats: () => PoolStats): void {
+    try {
+      this.ctx.metrics?.registerPool(pool, stats);
+    } catch (err) {
+      reportTelemetryError('registerPool', err);
+    }
+  }
 }
 
 /** How long close() waits for spans to flush before giving up on them. */
@@ -73,6 +128,7 @@ function flushSpans(sdk: TracingSdk | undefined): Promise<unknown> {
 export function createTelemetry(
   options: ResolvedOptions,
   endpoint: Endpoint,
+  clock: Pick<Clock, 'now'>,
   internals: TelemetryInternals = {},
 ): Telemetry {
   // Before any tracer is taken, so spans of the very first commands already reach the SDK.
@@ -90,19 +146,31 @@ export function createTelemetry(
   const registry = metricsOptions === false ? undefined : (metricsOptions.registry ?? new Registry());
   const metrics =
     registry && metricsOptions !== false
-      ? createMetrics(registry, {
+      ? new MetricsSink(registry, {
           prefix: metricsOptions.prefix,
           client: options.clientName,
           server: { address: endpoint.address, port: endpoint.port },
         })
       : undefined;
+  const now = () => clock.now();
   const spans = new Spans({
     endpoint,
+    now,
     dbQueryText: options.tracing !== false && options.tracing.dbQueryText === true,
     ...(internals.tracerProvider && { tracerProvider: internals.tracerProvider }),
   });
-  const log = new TelemetryLog(options.logger, options.clientName, endpoint, internals.now);
-  const instrumentation = new Recorder({ metrics, spans, log });
+  const log = new TelemetryLog(options.logger, options.clientName, endpoint, now);
+  const events = new EventHub();
+  const userEvents: EventSink = {
+    breakerTransition: ({ node, from, to, cause }) => {
+      if (events.listening('breakerStateChange')) events.emit('breakerStateChange', { node, from, to, cause });
+    },
+  };
+  const spanEvents: EventSink = {
+    slowCommand: ({ command, durationMicros, timestamp }) => spans.slowCommand(command, durationMicros, timestamp),
+  };
+  const sinks = [metrics, log, userEvents, spanEvents].filter((s): s is EventSink => s !== undefined);
+  const instrumentation = new Hub({ metrics, spans, hub: events, now }, sinks);
 
   let server: MetricsServer | undefined;
   let starting: Promise<void> | undefined;
@@ -110,8 +178,8 @@ export function createTelemetry(
 
   const telemetry: Telemetry = {
     instrumentation,
+    events,
     registry,
-    catalog: metrics?.all,
     async metrics(format = 'prometheus') {
       return registry ? renderMetrics(registry, format) : '';
     },

@@ -1,10 +1,10 @@
 /**
  * Test helpers for the fallbacks: a recording Instrumentation that keeps every logical call with its fallback
- * span events, plus the fallback metric hooks. Built on noopInstrumentation so hooks added later stay covered.
+ * span events, plus the fallback metric events.
  */
 import { waitFor } from '@redis-resilience/testkit';
 import type { CallTracker, Instrumentation } from '../../src/instrumentation.js';
-import { noopInstrumentation } from '../../src/instrumentation.js';
+import { eventRecorder } from '../helpers.js';
 
 export interface FallbackEvent {
   type: string;
@@ -33,8 +33,20 @@ export function fallbackRecorder() {
   const deadLettered: { stream: string; count: number }[] = [];
   // getOrLoad reports cacheResult and then ends its call synchronously: pair them up.
   let lastCacheResult: string | undefined;
+  const rec = eventRecorder();
   const instrumentation: Instrumentation = {
-    ...noopInstrumentation,
+    emit(name, data) {
+      rec.emit(name, data);
+      if (name === 'cacheResult') {
+        const r = (data as { result: string }).result;
+        cacheResults.push(r);
+        lastCacheResult = r;
+      }
+      if (name === 'queueSpooled') spooled.push(data as { stream: string; depth: number });
+      if (name === 'queueReplayed') replayed.push(data as { stream: string; count: number });
+      if (name === 'queueDeadLettered') deadLettered.push(data as { stream: string; count: number });
+    },
+    registerPool: rec.registerPool,
     startCall(operation) {
       const call: RecordedCall = { operation, fallbacks: [], contextRuns: 0 };
       calls.push(call);
@@ -42,7 +54,10 @@ export function fallbackRecorder() {
         attemptEnd() {},
         retry() {},
         rejected() {},
-        fallback: (type, reason, served) => call.fallbacks.push({ type, reason, served }),
+        fallback: (type, reason, served) => {
+          call.fallbacks.push({ type, reason, served });
+          fallbacks.push({ type, reason, served });
+        },
         end: (outcome, _attempts, error) => {
           call.outcome = outcome;
           call.error = error;
@@ -56,14 +71,6 @@ export function fallbackRecorder() {
       };
       return tracker;
     },
-    cacheResult: (r) => {
-      cacheResults.push(r);
-      lastCacheResult = r;
-    },
-    fallbackInvoked: (type, reason, served) => fallbacks.push({ type, reason, served }),
-    queueSpooled: (stream, depth) => spooled.push({ stream, depth }),
-    queueReplayed: (stream, count) => replayed.push({ stream, count }),
-    queueDeadLettered: (stream, count) => deadLettered.push({ stream, count }),
   };
   const of = (operation: string) => calls.filter((c) => c.operation === operation);
   const sum = (xs: { count: number }[]) => xs.reduce((n, x) => n + x.count, 0);

@@ -11,8 +11,8 @@ import { Registry } from 'prom-client';
 import { afterAll, expect, it } from 'vitest';
 import { createFallbacks } from '../../src/fallback/index.js';
 import { init } from '../../src/index.js';
-import { resolveOptions } from '../../src/options.js';
-import { createTelemetry } from '../../src/telemetry/index.js';
+import { resolveOptions } from '../../src/options/index.js';
+import { createTelemetry } from '../../src/telemetry/telemetry.js';
 import { FAST, ready } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rr-fb-telemetry-'));
@@ -46,6 +46,7 @@ it('cache, session, queue and custom fallbacks each leave a span event and a met
   const telemetry = createTelemetry(
     resolveOptions(options),
     { address: '127.0.0.1', port: proxy.port, db: 0 },
+    { now: () => performance.now() },
     {
       tracerProvider: provider,
     },

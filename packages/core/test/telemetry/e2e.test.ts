@@ -222,6 +222,7 @@ describe('end to end through the built package', () => {
           node: 'default',
           from: 'closed',
           to: 'open',
+          cause: 'failures',
         },
       ]);
       const errorLogs = logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('redis connection error'));

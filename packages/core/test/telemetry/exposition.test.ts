@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { trace } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_TYPES, negotiateFormat, renderMetrics } from '../../src/telemetry/index.js';
+import { CONTENT_TYPES, negotiateFormat, renderMetrics } from '../../src/telemetry/exposition.js';
 import { harness } from './harness.js';
 
 /** A traced call and the trace id it ran under. */

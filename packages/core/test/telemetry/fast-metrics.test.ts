@@ -1,8 +1,8 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { LATENCY_BUCKETS } from '../../src/telemetry/catalog.js';
+import { renderMetrics } from '../../src/telemetry/exposition.js';
 import { FastCounter, FastHistogram } from '../../src/telemetry/fast-metrics.js';
-import { renderMetrics } from '../../src/telemetry/index.js';
 import { harness, sample } from './harness.js';
 
 /** Series → value, label order ignored (prom-client writes `le` first, we write it last). */
@@ -66,10 +66,10 @@ describe('fast metrics', () => {
     const h = harness();
     let used = 2;
     h.telemetry.instrumentation.registerPool('main', () => ({ max: 4, used, idle: 4 - used, pending: 1 }));
-    h.telemetry.instrumentation.poolWait('main', 0.002);
-    h.telemetry.instrumentation.poolUse('main', 0.01);
-    h.telemetry.instrumentation.poolConnectionCreated('main', 0.05);
-    h.telemetry.instrumentation.poolTimeout('main');
+    h.telemetry.instrumentation.emit('poolWait', { pool: 'main', seconds: 0.002 });
+    h.telemetry.instrumentation.emit('poolUse', { pool: 'main', seconds: 0.01 });
+    h.telemetry.instrumentation.emit('poolConnectionCreated', { pool: 'main', seconds: 0.05 });
+    h.telemetry.instrumentation.emit('poolTimeout', { pool: 'main' });
     let text = await h.telemetry.metrics();
     const P = 'db_client_connection_pool_name="main"';
     expect(sample(text, `db_client_connection_count{${P},db_client_connection_state="used"}`)).toBe(2);
@@ -96,7 +96,7 @@ describe('fast metrics', () => {
 
   it('failovers are counted', async () => {
     const h = harness();
-    h.telemetry.instrumentation.failover('10.0.0.1:6379', '10.0.0.2:6379');
+    h.telemetry.instrumentation.emit('failover', { from: '10.0.0.1:6379', to: '10.0.0.2:6379' });
     expect(sample(await h.telemetry.metrics(), 'redis_resilience_failovers_total{client="checkout-api"}')).toBe(1);
   });
 });

@@ -2,8 +2,8 @@
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
 import type { Endpoint } from '../../src/instrumentation.js';
-import { type ResilienceOptions, resolveOptions } from '../../src/options.js';
-import { createTelemetry, type Telemetry, type TelemetryInternals } from '../../src/telemetry/index.js';
+import { type ResilienceOptions, resolveOptions } from '../../src/options/index.js';
+import { createTelemetry, type Telemetry, type TelemetryInternals } from '../../src/telemetry/telemetry.js';
 
 export const ENDPOINT: Endpoint = { address: '10.1.2.3', port: 6380, db: 2 };
 
@@ -16,7 +16,11 @@ export interface Harness {
   byName(name: string): ReadableSpan[];
 }
 
-export function harness(options: ResilienceOptions = {}, internals: TelemetryInternals = {}): Harness {
+/** `now` is the telemetry's clock (default `performance.now`, the clock `at()` reads). */
+export function harness(
+  options: ResilienceOptions = {},
+  internals: TelemetryInternals & { now?: () => number } = {},
+): Harness {
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const registry = new Registry();
@@ -27,7 +31,8 @@ export function harness(options: ResilienceOptions = {}, internals: TelemetryInt
     tracing: { startSdk: false },
     ...options,
   });
-  const telemetry = createTelemetry(resolved, ENDPOINT, { tracerProvider: provider, ...internals });
+  const { now = () => performance.now(), ...rest } = internals;
+  const telemetry = createTelemetry(resolved, ENDPOINT, { now }, { tracerProvider: provider, ...rest });
   return {
     telemetry,
     registry,

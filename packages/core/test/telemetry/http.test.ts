@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isPortClosed, waitFor } from '@redis-resilience/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_TYPES, metricsHandler } from '../../src/telemetry/index.js';
+import { CONTENT_TYPES } from '../../src/telemetry/exposition.js';
+import { metricsHandler } from '../../src/telemetry/http.js';
 import { harness } from './harness.js';
 
 const OPENMETRICS_ACCEPT =

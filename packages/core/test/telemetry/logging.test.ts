@@ -1,7 +1,7 @@
 import { type DiagLogger, DiagLogLevel, diag, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
-import { ERROR_LOG_WINDOW_MS } from '../../src/telemetry/index.js';
+import { ERROR_LOG_WINDOW_MS } from '../../src/telemetry/logging.js';
 import { at, harness } from './harness.js';
 
 interface Entry {
@@ -34,16 +34,28 @@ function diagErrors(): string[] {
 afterEach(() => diag.disable());
 
 describe('logs', () => {
-  it('breaker transitions: warn on open, info on half-open and close, with client, node, from and to', () => {
+  it('breaker transitions: warn on open, debug on a probe and a failed probe, info on close with the open time', () => {
     const logger = recordingLogger();
     const h = harness({ logger });
-    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
-    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'open', to: 'half_open' });
-    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'half_open', to: 'closed' });
+    const i = h.telemetry.instrumentation;
+    i.emit('breakerTransition', { node: 'default', from: 'closed', to: 'open', cause: 'failures' });
+    i.emit('breakerTransition', { node: 'default', from: 'open', to: 'half_open', cause: 'timer' });
+    i.emit('breakerTransition', { node: 'default', from: 'half_open', to: 'open', cause: 'probe_failed' });
+    i.emit('breakerTransition', { node: 'default', from: 'open', to: 'half_open', cause: 'reconnect' });
+    i.emit('breakerTransition', {
+      node: 'default',
+      from: 'half_open',
+      to: 'closed',
+      cause: 'probe_passed',
+      openMs: 1234.4,
+    });
+    const base = { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default' };
     expect(logger.entries.map((e) => [e.level, e.obj])).toEqual([
-      ['warn', { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default', from: 'closed', to: 'open' }],
-      ['info', { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default', from: 'open', to: 'half_open' }],
-      ['info', { client: 'checkout-api', address: '10.1.2.3:6380', node: 'default', from: 'half_open', to: 'closed' }],
+      ['warn', { ...base, from: 'closed', to: 'open', cause: 'failures' }],
+      ['debug', { ...base, from: 'open', to: 'half_open', cause: 'timer' }],
+      ['debug', { ...base, from: 'half_open', to: 'open', cause: 'probe_failed' }],
+      ['debug', { ...base, from: 'open', to: 'half_open', cause: 'reconnect' }],
+      ['info', { ...base, from: 'half_open', to: 'closed', cause: 'probe_passed', open_ms: 1234 }],
     ]);
   });
 
@@ -52,7 +64,7 @@ describe('logs', () => {
     const h = harness({ logger });
     const cycle = ['reconnecting', 'connecting', 'close'];
     const statuses = ['connecting', 'connect', 'ready', 'ready', 'close', ...cycle, ...cycle, 'ready', 'end'];
-    for (const s of statuses) h.telemetry.instrumentation.connectionStatus(s);
+    for (const s of statuses) h.telemetry.instrumentation.emit('connectionStatus', { status: s });
     expect(logger.entries.filter((e) => e.level !== 'debug').map((e) => [e.level, e.obj.status, e.msg])).toEqual([
       ['info', 'connecting', 'redis connection connecting'],
       ['info', 'ready', 'redis connection ready'],
@@ -70,22 +82,22 @@ describe('logs', () => {
     const i = h.telemetry.instrumentation;
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:6380'), { code: 'ECONNREFUSED' });
     for (let n = 0; n < 50; n++) {
-      i.connectionError('refused', refused);
+      i.emit('connectionError', { type: 'refused', error: refused });
       now += 100; // 50 errors over 5 s
     }
-    i.connectionError('timeout', new Error('x'));
+    i.emit('connectionError', { type: 'timeout', error: new Error('x') });
     expect(logger.entries.map((e) => [e.obj.error_type, e.obj.code, e.obj.suppressed])).toEqual([
       ['refused', 'ECONNREFUSED', undefined],
       ['timeout', undefined, undefined],
     ]);
     now = ERROR_LOG_WINDOW_MS + 1;
-    i.connectionError('refused', refused);
+    i.emit('connectionError', { type: 'refused', error: refused });
     expect(logger.entries.at(-1)?.obj).toMatchObject({ error_type: 'refused', suppressed: 49 });
     expect(logger.entries.at(-1)?.level).toBe('warn');
 
     // Suppressed errors left when the connection recovers are reported with the recovery.
-    i.connectionError('refused', refused);
-    i.connectionStatus('ready');
+    i.emit('connectionError', { type: 'refused', error: refused });
+    i.emit('connectionStatus', { status: 'ready' });
     expect(logger.entries.at(-1)?.obj).toMatchObject({ status: 'ready', suppressed_errors: 1 });
   });
 
@@ -93,9 +105,12 @@ describe('logs', () => {
     const logger = recordingLogger();
     const h = harness({ logger, redis: 'redis://:s3cret-pass@10.1.2.3:6380/2' });
     const i = h.telemetry.instrumentation;
-    i.connectionError('auth', Object.assign(new Error('WRONGPASS s3cret-pass user:42'), { code: 'WRONGPASS s3cret' }));
-    i.connectionStatus('reconnecting');
-    i.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
+    i.emit('connectionError', {
+      type: 'auth',
+      error: Object.assign(new Error('WRONGPASS s3cret-pass user:42'), { code: 'WRONGPASS s3cret' }),
+    });
+    i.emit('connectionStatus', { status: 'reconnecting' });
+    i.emit('breakerTransition', { node: 'default', from: 'closed', to: 'open', cause: 'failures' });
     const call = i.startCall('set', ['user:42', 'card-4111']);
     call.end('command_error', 1, new Error('ERR user:42'));
     const text = JSON.stringify(logger.entries);
@@ -119,9 +134,9 @@ describe('logs', () => {
     const h = harness({ logger: throwing });
     const i = h.telemetry.instrumentation;
     expect(() => {
-      i.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
-      i.connectionStatus('reconnecting');
-      i.connectionError('refused', new Error('x'));
+      i.emit('breakerTransition', { node: 'default', from: 'closed', to: 'open', cause: 'failures' });
+      i.emit('connectionStatus', { status: 'reconnecting' });
+      i.emit('connectionError', { type: 'refused', error: new Error('x') });
       const call = i.startCall('get', []);
       call.attemptEnd(1, at(0), at(1), undefined);
       call.end('success', 1);

@@ -1,8 +1,9 @@
 import { register as globalRegistry, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../../src/options.js';
+import { resolveOptions } from '../../src/options/index.js';
 import { CATALOG, LATENCY_BUCKETS, metricName } from '../../src/telemetry/catalog.js';
-import { createMetrics, createTelemetry } from '../../src/telemetry/index.js';
+import { MetricsSink } from '../../src/telemetry/metrics.js';
+import { createTelemetry } from '../../src/telemetry/telemetry.js';
 import { at, ENDPOINT, harness, sample } from './harness.js';
 
 const C = 'client="checkout-api"';
@@ -51,15 +52,19 @@ describe('metrics', () => {
 
   it('each instance without a registry gets its own', () => {
     const options = resolveOptions({ redis: 'redis://127.0.0.1:1', metrics: {}, tracing: false });
-    const a = createTelemetry(options, ENDPOINT);
-    const b = createTelemetry(options, ENDPOINT);
+    const a = createTelemetry(options, ENDPOINT, performance);
+    const b = createTelemetry(options, ENDPOINT, performance);
     expect(a.registry).toBeInstanceOf(Registry);
     expect(a.registry).not.toBe(b.registry);
     expect(a.registry).not.toBe(globalRegistry);
   });
 
   it('metrics: false means no registry and empty exposition, and calls still work', async () => {
-    const telemetry = createTelemetry(resolveOptions({ redis: 'redis://127.0.0.1:1', metrics: false }), ENDPOINT);
+    const telemetry = createTelemetry(
+      resolveOptions({ redis: 'redis://127.0.0.1:1', metrics: false }),
+      ENDPOINT,
+      performance,
+    );
     expect(telemetry.registry).toBeUndefined();
     const call = telemetry.instrumentation.startCall('get', []);
     call.attemptEnd(1, at(0), at(1), undefined);
@@ -75,8 +80,18 @@ describe('metrics', () => {
     let text = await h.telemetry.metrics();
     expect([state(text, 'closed'), state(text, 'open'), state(text, 'half_open')]).toEqual([1, 0, 0]);
 
-    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'closed', to: 'open' });
-    h.telemetry.instrumentation.breakerTransition({ node: 'default', from: 'open', to: 'half_open' });
+    h.telemetry.instrumentation.emit('breakerTransition', {
+      node: 'default',
+      from: 'closed',
+      to: 'open',
+      cause: 'failures',
+    });
+    h.telemetry.instrumentation.emit('breakerTransition', {
+      node: 'default',
+      from: 'open',
+      to: 'half_open',
+      cause: 'timer',
+    });
     text = await h.telemetry.metrics();
     expect([state(text, 'closed'), state(text, 'open'), state(text, 'half_open')]).toEqual([0, 0, 1]);
     expect(
@@ -154,16 +169,16 @@ describe('metrics', () => {
     i.startCall('set', []).end('success', 1);
     i.startCall('set', []).end('rejected', 0);
     i.startCall('cache.getOrLoad', []).end('fallback', 0);
-    i.retryBudgetExhausted('GET');
-    i.fallbackInvoked('cache_aside', 'circuit_open', true);
-    i.fallbackInvoked('session_store', 'not a bounded reason!', false);
-    i.cacheResult('hit');
-    i.connectionError('refused', new Error('x'));
-    i.connectionError('weird' as never, new Error('x'));
-    i.reconnected();
-    i.offlineQueueLength(7);
-    i.connectionStatus('connecting');
-    i.connectionStatus('ready');
+    i.emit('retryBudgetExhausted', { operation: 'GET' });
+    i.startCall('cache.getOrLoad', []).fallback('cache_aside', 'circuit_open', true);
+    i.startCall('cache.getOrLoad', []).fallback('session_store', 'not a bounded reason!', false);
+    i.emit('cacheResult', { result: 'hit' });
+    i.emit('connectionError', { type: 'refused', error: new Error('x') });
+    i.emit('connectionError', { type: 'weird' as never, error: new Error('x') });
+    i.emit('reconnected', {});
+    i.emit('offlineQueueLength', { length: 7 });
+    i.emit('connectionStatus', { status: 'connecting' });
+    i.emit('connectionStatus', { status: 'ready' });
 
     const text = await h.telemetry.metrics();
     const v = (s: string) => sample(text, s);
@@ -197,8 +212,8 @@ describe('metrics', () => {
     const registry = new Registry();
     const opts = (clientName: string) =>
       resolveOptions({ redis: 'redis://127.0.0.1:1', clientName, metrics: { registry }, tracing: false });
-    const a = createTelemetry(opts('a'), ENDPOINT);
-    const b = createTelemetry(opts('b'), ENDPOINT);
+    const a = createTelemetry(opts('a'), ENDPOINT, performance);
+    const b = createTelemetry(opts('b'), ENDPOINT, performance);
     a.instrumentation.startCall('get', []).end('success', 1);
     b.instrumentation.startCall('get', []).end('success', 1);
     const text = await registry.metrics();
@@ -212,8 +227,8 @@ describe('metrics', () => {
 
   it('a registry holding a different metric under a catalog name is refused with the name', () => {
     const registry = new Registry();
-    createMetrics(registry, { prefix: 'x_', client: 'a' });
-    expect(() => createMetrics(registry, { prefix: 'x_', client: 'b' })).not.toThrow();
+    new MetricsSink(registry, { prefix: 'x_', client: 'a' });
+    expect(() => new MetricsSink(registry, { prefix: 'x_', client: 'b' })).not.toThrow();
     const clash = new Registry();
     clash.registerMetric(
       new (class {
@@ -226,6 +241,6 @@ describe('metrics', () => {
         reset() {}
       })() as never,
     );
-    expect(() => createMetrics(clash, { prefix: 'x_', client: 'a' })).toThrow(/x_retry_calls_total/);
+    expect(() => new MetricsSink(clash, { prefix: 'x_', client: 'a' })).toThrow(/x_retry_calls_total/);
   });
 });

@@ -2,9 +2,10 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { type OtlpReceiver, startOtlpReceiver } from '@redis-resilience/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ResilienceOptions, resolveOptions } from '../../src/options.js';
-import { createTelemetry, hasGlobalTracerProvider, type Telemetry } from '../../src/telemetry/index.js';
+import { type ResilienceOptions, resolveOptions } from '../../src/options/index.js';
+import { hasGlobalTracerProvider } from '../../src/telemetry/provider.js';
 import { tracesUrl } from '../../src/telemetry/sdk.js';
+import { createTelemetry, type Telemetry } from '../../src/telemetry/telemetry.js';
 import { at, ENDPOINT } from './harness.js';
 
 let receiver: OtlpReceiver;
@@ -32,6 +33,7 @@ function telemetry(options: ResilienceOptions): Telemetry {
   const t = createTelemetry(
     resolveOptions({ redis: 'redis://127.0.0.1:1', serviceName: 'checkout-api', ...options }),
     ENDPOINT,
+    performance,
   );
   open.push(t);
   return t;

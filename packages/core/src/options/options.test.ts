@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidOptionsError, isInvalidOptionsError } from './errors/errors.js';
-import type { Logger } from './logger.js';
-import { DEFAULT_IDEMPOTENT_WRITES, DEFAULTS, type ResilienceOptions, resolveOptions } from './options.js';
+import { InvalidOptionsError, isInvalidOptionsError } from '../errors/errors.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_IDEMPOTENT_WRITES, DEFAULTS, type ResilienceOptions, resolveOptions } from './index.js';
 
 /** Runs resolveOptions on input that may not type-check, and returns the InvalidOptionsError it must throw. */
 function invalid(input: unknown): InvalidOptionsError {

@@ -1,0 +1,125 @@
+/** The public options of `init()`: one interface per section, with `@default` on each field. */
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { ClusterConfig } from '../client/connection.js';
+import type { FallbackOptions } from '../fallback/types.js';
+import type { Logger } from '../logger.js';
+
+export interface RetryOptions {
+  /** Total attempts per call, the first included. @default 3 */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubles on each. @default 50 */
+  baseDelayMs?: number;
+  /** Cap on one retry delay. @default 1000 */
+  maxDelayMs?: number;
+  /** `full`: uniform in [0, delay]; `equal`: delay/2 + uniform half; `none`: exact. @default 'full' */
+  jitter?: 'full' | 'equal' | 'none';
+  /** Overall deadline for one call across all attempts and delays. @default 3000 */
+  deadlineMs?: number;
+  /** Retries stay a bounded fraction of traffic. `false` disables the budget. */
+  budget?: false | RetryBudgetOptions;
+  /**
+   * Write commands safe to repeat. @ioredis/commands has no idempotency flag, so this list is ours.
+   * @default ['set','setex','psetex','mset','del','unlink','expire','pexpire','expireat','pexpireat','persist','hset','hmset','hdel','sadd','srem','zrem']
+   */
+  idempotentWrites?: string[];
+}
+
+export interface RetryBudgetOptions {
+  /** Retries allowed as a fraction of calls in the window. @default 0.2 */
+  ratio?: number;
+  /** Retries always allowed per second, so low traffic can still retry. @default 10 */
+  minPerSecond?: number;
+  /** Sliding window. @default 10000 */
+  windowMs?: number;
+}
+
+export interface BreakerOptions {
+  /** Open when this share of calls in the window failed. @default 50 */
+  errorThresholdPercentage?: number;
+  /** Calls needed in the window before the breaker may open. @default 10 */
+  volumeThreshold?: number;
+  /** Rolling statistics window. @default 10000 */
+  rollingWindowMs?: number;
+  /**
+   * Time open before the first timer probe. A reconnect probes sooner: as soon as the connection is ready again
+   * (at most one probe per second). @default 5000
+   */
+  resetTimeoutMs?: number;
+  /** Cap on the timer probe's delay, which doubles (with jitter) after each failed probe. @default 30000 */
+  maxResetTimeoutMs?: number;
+  /** Successful PING probes needed in half-open before closing; user calls are rejected meanwhile. @default 1 */
+  halfOpenProbes?: number;
+  /** `false` turns the breaker off (calls still get retries and timeouts). @default true */
+  enabled?: boolean;
+}
+
+export interface TimeoutOptions {
+  /** TCP + handshake timeout for each connection attempt. @default 2000 */
+  connectMs?: number;
+  /** Per-attempt reply timeout. Blocking commands get their own block time on top. @default 1000 */
+  commandMs?: number;
+}
+
+export interface QueueOptions {
+  /** Commands allowed to wait for a connection; beyond it calls fail with OfflineQueueFullError. @default 1000 */
+  maxOffline?: number;
+  /** Longest a command waits for a connection before failing (it is then never sent). @default 1000 */
+  maxWaitMs?: number;
+}
+
+export interface PoolOptions {
+  /** Connections commands are spread across. @default 1 */
+  size?: number;
+  /** Longest `withConnection` waits for a free connection. @default 1000 */
+  acquireTimeoutMs?: number;
+}
+
+export interface MetricsOptions {
+  /** Where metrics are registered. @default a new Registry owned by this instance */
+  registry?: Registry;
+  /** @default 'redis_resilience_' */
+  prefix?: string;
+  /** Serve `/metrics` on this port (0 = a free port). @default off */
+  port?: number;
+  /** Host for the built-in listener. @default '0.0.0.0' */
+  host?: string;
+}
+
+export interface TracingOptions {
+  /** Start the OTel NodeSDK with OTLP/HTTP export when no global tracer provider exists. @default true */
+  startSdk?: boolean;
+  /** OTLP traces endpoint. @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT */
+  endpoint?: string;
+  /** Record `db.query.text` with every argument redacted. @default false */
+  dbQueryText?: boolean;
+}
+
+export interface SlowlogOptions {
+  /** Poll SLOWLOG every this many ms. */
+  intervalMs: number;
+}
+
+export interface ResilienceOptions {
+  /**
+   * A URL, ioredis options (with `sentinels` and `name` for Sentinel), `{ cluster: startupNodes, options? }` for
+   * Cluster, or an existing ioredis Redis/Cluster instance. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+   */
+  redis?: string | RedisOptions | Redis | Cluster | ClusterConfig;
+  /** Service name for telemetry. @default process.env.OTEL_SERVICE_NAME ?? 'redis-resilience' */
+  serviceName?: string;
+  /** The `client` metric label. @default serviceName */
+  clientName?: string;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  timeouts?: TimeoutOptions;
+  queue?: QueueOptions;
+  pool?: PoolOptions;
+  metrics?: false | MetricsOptions;
+  tracing?: false | TracingOptions;
+  slowlog?: false | SlowlogOptions;
+  /** Cache, session store and durable queue spool settings (see docs/fallbacks.md). */
+  fallbacks?: FallbackOptions;
+  /** pino-compatible logger. @default silent */
+  logger?: Logger;
+}
