@@ -7,7 +7,7 @@ import { Cluster } from 'ioredis';
 import { BreakerSet } from './breaker/breakers.js';
 import { Attempts } from './client/attempt.js';
 import { clusterNodeFor } from './client/cluster-routing.js';
-import { createClients, endpointOf } from './client/connection.js';
+import { createClients, endpointOf } from './client/connection-settings.js';
 import { Executor } from './client/executor.js';
 import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
 import { ConnectionPool } from './client/pool.js';

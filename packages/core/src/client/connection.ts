@@ -1,102 +1,11 @@
-/**
- * Builds ioredis clients with settings that keep ioredis's own retries and queue out of the way, and wraps each
- * in a Connection that tracks its status and catches silent peers.
- */
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+/** One ioredis client wrapped: its status, its connection errors, and the watchdogs that catch silent peers. */
+import { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { classifyError, connectionErrorType, type ErrorType } from '../errors/classify.js';
 import type { Endpoint, Instrumentation } from '../instrumentation.js';
+import { type ConnectionConfig, endpointOf, type RedisClient } from './connection-settings.js';
 
-/** The longest pause between two reconnect attempts: a returning Redis is found within about this long. */
-export const MAX_RECONNECT_DELAY_MS = 500;
-
-/**
- * Reconnect delays: exponential from 50 ms, capped at MAX_RECONNECT_DELAY_MS, each scaled by a random factor in
- * [0.5, 1) so that many clients that lost Redis together do not reconnect together. While Redis stays down that is
- * about 2.7 attempts per second per connection (a refused connect costs the server nothing to answer).
- */
-export function reconnectDelay(times: number, random: () => number = Math.random): number {
-  return Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(times, 10)) * (0.5 + random() / 2);
-}
-
-export type RedisClient = Redis | Cluster;
-
-export interface ConnectionConfig {
-  connectMs: number;
-}
-
-/** ioredis settings under our policies: no offline queue, no per-request reconnect retries, no silent resend. */
-export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): RedisOptions {
-  return {
-    connectTimeout: config.connectMs,
-    // 0: commands in flight when a connection drops fail at once instead of riding ioredis's reconnects.
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    // A command in flight when the connection dropped may have run; resending it could apply a write twice.
-    autoResendUnfulfilledCommands: false,
-    // Keep reconnecting forever, with capped, jittered backoff, so the client recovers on its own.
-    retryStrategy: (times: number) => reconnectDelay(times),
-    // After a Sentinel failover the old master answers READONLY: reconnect (ioredis asks Sentinel anew), then retry.
-    reconnectOnError: (err: Error) => (classifyError(err).type === 'readonly' ? 2 : false),
-  };
-}
-
-/**
- * The clients behind a pool of `size`: built from a URL or options, or the user's instance (which we never close)
- * plus duplicates of it. A Cluster pools per node itself, so it is used alone.
- */
-export function createClients(
-  redis: string | RedisOptions | RedisClient | ClusterConfig,
-  config: Pick<ConnectionConfig, 'connectMs'>,
-  size: number,
-): { client: RedisClient; owned: boolean }[] {
-  if (redis instanceof Cluster) return [{ client: redis, owned: false }];
-  if (isClusterConfig(redis)) {
-    const { cluster, options = {} } = redis;
-    const redisOptions = { connectTimeout: config.connectMs, maxRetriesPerRequest: 0, ...options.redisOptions };
-    return [{ client: new Cluster(cluster, { ...options, redisOptions }), owned: true }];
-  }
-  if (redis instanceof Redis || isRedisLike(redis)) {
-    const mine = redis as Redis;
-    const extra = Array.from({ length: size - 1 }, () => ({ client: mine.duplicate(), owned: true }));
-    return [{ client: mine, owned: false }, ...extra];
-  }
-  const defaults = ioredisDefaults(config);
-  const make = () => (typeof redis === 'string' ? new Redis(redis, defaults) : new Redis({ ...defaults, ...redis }));
-  return Array.from({ length: size }, () => ({ client: make(), owned: true }));
-}
-
-/** Cluster options for `init({ redis: { cluster: [...startup nodes], options } })`. */
-export interface ClusterConfig {
-  cluster: ClusterNode[];
-  options?: ClusterOptions;
-}
-
-export function isClusterConfig(v: unknown): v is ClusterConfig {
-  return typeof v === 'object' && v !== null && Array.isArray((v as ClusterConfig).cluster);
-}
-
-function isRedisLike(v: unknown): boolean {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Redis).sendCommand === 'function' &&
-    typeof (v as Redis).status === 'string'
-  );
-}
-
-export function endpointOf(client: RedisClient): Endpoint {
-  if (client instanceof Cluster) {
-    const first = (client as unknown as { startupNodes: unknown[] }).startupNodes[0] as
-      | { host?: string; port?: number }
-      | string
-      | undefined;
-    const node = typeof first === 'object' && first ? first : { host: '127.0.0.1', port: 6379 };
-    return { address: String(node.host ?? '127.0.0.1'), port: Number(node.port ?? 6379), db: 0 };
-  }
-  const o = client.options;
-  return { address: o.path ?? o.host ?? '127.0.0.1', port: o.path ? undefined : (o.port ?? 6379), db: o.db ?? 0 };
-}
+export type { ConnectionConfig, RedisClient } from './connection-settings.js';
 
 /**
  * One ioredis client: its status, its connection errors, and the watchdogs that catch a peer that stopped
@@ -116,7 +25,9 @@ export class Connection {
   private servedBy: string | undefined;
   private pingInFlight = false;
   private pingTimer: unknown;
-  private everReady = false;
+  private wasReady = false;
+  /** TLS only: the TCP connect of the current attempt completed (so a handshake timeout is a TLS problem). */
+  private tcpUp = false;
   private closed = false;
   private readonly listeners: Array<[string, (...a: unknown[]) => void]> = [];
 
@@ -139,7 +50,7 @@ export class Connection {
     // Listening to 'error' also stops ioredis printing "[ioredis] Unhandled error event".
     this.listen('error', (err) => this.onError(err));
     telemetry.emit('connectionStatus', { status: client.status });
-    this.everReady = client.status === 'ready';
+    this.wasReady = client.status === 'ready';
     if (client.status === 'connecting') this.connectStartedAt = clock.now();
     if (client.status === 'connect') this.armHandshakeWatchdog();
   }
@@ -204,9 +115,17 @@ export class Connection {
     this.listeners.push([event, fn]);
   }
 
+  /** This connection has been ready at least once: Redis was reachable with these settings. */
+  get everReady(): boolean {
+    return this.wasReady;
+  }
+
   private onStatus(status: string): void {
     this.telemetry.emit('connectionStatus', { status });
-    if (status === 'connecting') this.connectStartedAt = this.clock.now();
+    if (status === 'connecting') {
+      this.connectStartedAt = this.clock.now();
+      this.watchTcpConnect();
+    }
     if (status === 'connect') this.armHandshakeWatchdog();
     else this.clock.clearTimeout(this.handshakeTimer);
     if (status === 'ready') {
@@ -216,8 +135,8 @@ export class Connection {
       this.connectStartedAt = undefined;
       this.noteServer();
       // A completed reconnect, not an attempt: a 10 s outage is one reconnect, not one per retry of the socket.
-      if (this.everReady) this.telemetry.emit('reconnected', {});
-      this.everReady = true;
+      if (this.wasReady) this.telemetry.emit('reconnected', {});
+      this.wasReady = true;
       this.events.ready(this, started === undefined ? undefined : this.clock.now() - started);
     }
     if (status === 'end' && !this.closed) this.events.end(this);
@@ -234,7 +153,34 @@ export class Connection {
     this.servedBy = now;
   }
 
-  private onError(err: unknown): void {
+  /**
+   * ioredis's connect timeout covers TCP and the TLS handshake alike. A handshake that never completes after the TCP
+   * connect did is a TLS mismatch (rediss:// to a plain-text port): report it as such, so that calls fail fast.
+   */
+  private watchTcpConnect(): void {
+    this.tcpUp = false;
+    if (!(this.client instanceof Redis) || !this.client.options.tls) return;
+    const redis = this.client;
+    // ioredis sets the stream once its connector has made it, just after `connecting`.
+    setImmediate(() => {
+      const stream = redis.stream as (typeof redis.stream & { connecting?: boolean }) | undefined;
+      if (!stream || redis.status !== 'connecting') return;
+      if (stream.connecting === false) this.tcpUp = true;
+      else stream.once('connect', () => (this.tcpUp = true));
+    });
+  }
+
+  private onError(raw: unknown): void {
+    const code = (raw as { code?: unknown } | null)?.code;
+    const err =
+      code === 'ETIMEDOUT' && this.tcpUp && this.client.status !== 'ready'
+        ? Object.assign(
+            new Error('TLS handshake not answered after the TCP connect (is this a TLS port?)', { cause: raw }),
+            {
+              code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+            },
+          )
+        : raw;
     const c = classifyError(err);
     this.lastErrorType = c.type;
     this.lastError = err;
@@ -272,7 +218,7 @@ export class Connection {
 }
 
 /** Connection errors that will not go away by themselves within a command's wait. */
-const FAIL_FAST_TYPES: ReadonlySet<ErrorType> = new Set(['refused', 'dns', 'auth', 'tls']);
+const FAIL_FAST_TYPES: ReadonlySet<ErrorType> = new Set(['refused', 'dns', 'auth', 'tls', 'clusterdown']);
 
 function timeoutError(what: string): Error {
   const err = new Error(`Redis connection timed out: ${what}`) as NodeJS.ErrnoException;

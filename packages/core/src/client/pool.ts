@@ -9,6 +9,9 @@ import type { ErrorType } from '../errors/types.js';
 import type { Instrumentation } from '../instrumentation.js';
 import { Connection, type ConnectionConfig, type RedisClient } from './connection.js';
 import { OfflineQueue } from './offline-queue.js';
+import type { ConnectionSource } from './source.js';
+
+export type { ConnectionSource } from './source.js';
 
 export interface PoolStats {
   max: number;
@@ -16,14 +19,6 @@ export interface PoolStats {
   idle: number;
   /** Requests waiting for a connection: offline waiters and lease waiters. */
   pending: number;
-}
-
-/** Where an attempt gets its connection: the shared pool, or one leased connection. */
-export interface ConnectionSource {
-  /** A ready connection to send on now, or undefined. */
-  pick(): Connection | undefined;
-  /** Wait, bounded, until `pick()` may succeed. Rejects with an unavailable error (sent: false) otherwise. */
-  waitReady(operation: string, waitMs: number): Promise<void>;
 }
 
 export interface PoolConfig extends ConnectionConfig {
@@ -228,6 +223,8 @@ export class ConnectionPool implements ConnectionSource {
 
   private notSent(operation: string, waitMs: number): RedisUnavailableError {
     const type: ErrorType = this.lastConnectionErrorType ?? 'timeout';
+    // Never reached with these settings and known down: a misconfiguration, which no retry within a call can fix.
+    const neverReached = waitMs === 0 && this.connections.every((c) => !c.everReady);
     const why = waitMs === 0 ? 'Redis is not reachable' : `no connection within ${waitMs} ms`;
     return new RedisUnavailableError(`${operation.toUpperCase()} not sent: ${why} (${type})`, {
       operation,
@@ -235,22 +232,7 @@ export class ConnectionPool implements ConnectionSource {
       attempts: 1,
       sent: false,
       cause: this.primary.lastConnectionError,
+      ...(neverReached && { retryable: false }),
     });
-  }
-}
-
-/** A leased connection as a source: attempts go to it alone. */
-export class PinnedSource implements ConnectionSource {
-  constructor(
-    private readonly pool: ConnectionPool,
-    readonly conn: Connection,
-  ) {}
-
-  pick(): Connection | undefined {
-    return this.conn.ready ? this.conn : undefined;
-  }
-
-  waitReady(operation: string, waitMs: number): Promise<void> {
-    return this.pool.waitReady(operation, waitMs, this.conn);
   }
 }

@@ -6,7 +6,7 @@
 import { Cluster } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { clusterNode } from './cluster-routing.js';
-import type { RedisClient } from './connection.js';
+import type { RedisClient } from './connection-settings.js';
 import type { ConnectionPool } from './pool.js';
 
 function notReady(what: string): Error {

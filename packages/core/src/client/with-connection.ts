@@ -5,10 +5,11 @@
 import type { Clock } from '../clock.js';
 import { ClientClosedError } from '../errors/errors.js';
 import type { Instrumentation } from '../instrumentation.js';
-import { createClients, type RedisClient } from './connection.js';
+import { createClients, type RedisClient } from './connection-settings.js';
 import type { Executor } from './executor.js';
 import { createGuardedClient, type ResilientClient } from './guarded-client.js';
-import { ConnectionPool, PinnedSource, type PoolConfig } from './pool.js';
+import { ConnectionPool, type PoolConfig } from './pool.js';
+import { PinnedSource } from './source.js';
 
 export interface LeaseDeps {
   pool: ConnectionPool;

@@ -95,8 +95,8 @@ export function classifyError(err: unknown): Classification {
     const raw = field(err, 'errorType');
     const type = (typeof raw === 'string' && raw in TRAITS ? raw : 'other') as ErrorType;
     const sent = field(err, 'sent');
-    // A closed client stays closed: another attempt cannot help.
-    const retryable = own !== 'ERR_CLIENT_CLOSED' && TRAITS[type].retry;
+    // A closed client stays closed, and an error may say itself that another attempt cannot help.
+    const retryable = own !== 'ERR_CLIENT_CLOSED' && field(err, 'retryable') !== false && TRAITS[type].retry;
     return result(
       'unavailable',
       type,

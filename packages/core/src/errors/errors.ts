@@ -33,6 +33,8 @@ export interface UnavailableDetails {
   cause?: unknown;
   /** A pipeline or MULTI: ioredis's `[error, result]` per entry (connection failures as typed errors). */
   results?: ReadonlyArray<readonly [Error | null, unknown]>;
+  /** false when another attempt cannot help (Redis was never reached with these settings). */
+  retryable?: boolean;
 }
 
 /** Redis could not serve the call: the family a fallback catches. */
@@ -47,6 +49,8 @@ export class RedisUnavailableError extends RedisResilienceError {
    * connection holding a typed RedisUnavailableError. Entries whose reply arrived keep it.
    */
   declare readonly results?: ReadonlyArray<readonly [Error | null, unknown]>;
+  /** false when another attempt cannot help now, e.g. Redis has never been reached with these settings. */
+  declare readonly retryable?: boolean;
 
   constructor(message: string, details: UnavailableDetails, code: ErrorCode = 'ERR_REDIS_UNAVAILABLE') {
     super(code, message, details.cause === undefined ? undefined : { cause: safeCause(details.cause) });
@@ -55,6 +59,7 @@ export class RedisUnavailableError extends RedisResilienceError {
     this.attempts = details.attempts;
     this.sent = details.sent;
     if (details.results) this.results = details.results;
+    if (details.retryable === false) this.retryable = false;
   }
 }
 

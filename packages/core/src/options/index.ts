@@ -1,6 +1,6 @@
 /** Options: validated at `init` (schema.ts), merged with the defaults once (defaults.ts). */
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-import type { ClusterConfig } from '../client/connection.js';
+import type { ClusterConfig } from '../client/connection-settings.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 import type { FallbackOptions } from '../fallback/types.js';
 import type { Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 /** The public options of `init()`: one interface per section, with `@default` on each field. */
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { ClusterConfig } from '../client/connection.js';
+import type { ClusterConfig } from '../client/connection-settings.js';
 import type { FallbackOptions } from '../fallback/types.js';
 import type { Logger } from '../logger.js';
 

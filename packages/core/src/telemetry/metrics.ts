@@ -6,7 +6,7 @@ import type { Gauge, Registry } from 'prom-client';
 import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
 import { CONNECTION_ERROR_TYPES } from '../errors/types.js';
 import type { EventSink, PoolStats, TelemetryEvents } from '../instrumentation.js';
-import { CACHE_RESULTS, OUTCOMES, type Outcome, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
+import { CACHE_RESULTS, OUTCOMES, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import {
   BoundedLabel,
@@ -17,6 +17,7 @@ import {
   STREAM_PATTERN,
   statusLabel,
 } from './labels.js';
+import { OperationSeries, type SeriesSource } from './operation-series.js';
 import { operationInfo } from './operations.js';
 import { type CatalogMetrics, type PoolGauge, registerCatalog } from './registry.js';
 
@@ -29,8 +30,7 @@ export interface MetricsConfig {
   server?: { address: string; port: number | undefined };
 }
 
-/** Exemplar labels of one observation: the trace it belongs to. */
-export type ExemplarLabels = { readonly trace_id: string; readonly span_id: string };
+export type { ExemplarLabels, OperationSeries } from './operation-series.js';
 
 type GaugeChild = Gauge.Internal<string>;
 
@@ -42,45 +42,7 @@ const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerStateName, BreakerStat
   ['half_open', 'open'],
 ];
 
-const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
-
-/** Pre-bound series of one operation label, for the tracker: what a call records without any lookup. */
-export class OperationSeries {
-  private readonly attempts = new Map<string, HistogramSeries>();
-
-  constructor(
-    private readonly owner: MetricsSink,
-    readonly label: string,
-    private readonly dbOperationName: string,
-    private readonly duration: readonly HistogramSeries[],
-  ) {}
-
-  /** One logical call ended. */
-  call(outcome: Outcome, seconds: number, exemplar?: ExemplarLabels): void {
-    this.duration[OUTCOME_INDEX[outcome] ?? OUTCOME_INDEX.failure]!.observe(seconds, exemplar);
-  }
-
-  /** One physical attempt ended (semconv `db_client_operation_duration_seconds`); `errorType` undefined on success. */
-  attempt(errorType: string | undefined, seconds: number): void {
-    const type = errorType === undefined ? '' : this.owner.errorTypes.value(errorType);
-    let child = this.attempts.get(type);
-    if (!child) {
-      child = this.owner.dbOperation(this.dbOperationName, type);
-      this.attempts.set(type, child);
-    }
-    child.observe(seconds);
-  }
-
-  retry(errorType: string): void {
-    this.owner.retry(this.label, errorType);
-  }
-
-  retryCall(kind: RetryCallKind): void {
-    this.owner.retryCalls[kind].inc();
-  }
-}
-
-export class MetricsSink implements EventSink {
+export class MetricsSink implements EventSink, SeriesSource {
   readonly all: CatalogMetrics;
   readonly errorTypes = new BoundedLabel(32);
   readonly retryCalls: Record<RetryCallKind, CounterSeries>;
