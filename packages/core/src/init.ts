@@ -129,9 +129,11 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const idempotentWrites = opts.retry.idempotentWrites;
   const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
 
+  let closing: Promise<void> | undefined;
   const fallbacks = createFallbacks({
     client,
     instrumentation: instr,
+    closed: () => closing !== undefined,
     // Cluster has a breaker per node: let each call find out rather than skip Redis for every key on one flag.
     ...(redis instanceof Cluster ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
     options: opts.fallbacks,
@@ -151,7 +153,6 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
       safeLog(opts.logger, 'error', { client: opts.clientName, err: String(err) }, 'metrics listener failed to start'),
     );
 
-  let closing: Promise<void> | undefined;
   return {
     client,
     options: opts,

@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Clock } from '../clock.js';
 import { CircuitOpenError } from '../errors/errors.js';
+import type { ErrorType } from '../errors/types.js';
 import { ProbeSchedule } from './probe-schedule.js';
 import type { BreakerStateName, BreakerTransition, ProbeResult, ProbeTrigger, TransitionCause } from './state.js';
 
@@ -88,6 +89,8 @@ export class Breaker {
   private timerAt = Number.POSITIVE_INFINITY;
   private openedAt = 0;
   private shut = false;
+  /** The last failure counted while closed: once open, rejections say why. */
+  private lastFailure: { error: unknown; type: ErrorType } | undefined;
 
   constructor(
     readonly node: string,
@@ -118,7 +121,7 @@ export class Breaker {
   /** Before sending: undefined to go ahead, else the rejection (open, or a probe is running). */
   admit(operation: string): CircuitOpenError | undefined {
     if (this.current === 'closed') return undefined;
-    return new CircuitOpenError(operation, this.current, this.node);
+    return new CircuitOpenError(operation, this.current, this.node, this.lastFailure);
   }
 
   /** An attempt got a reply that proves Redis serves (a command error included). */
@@ -135,8 +138,9 @@ export class Breaker {
    * a retry decided afterwards sees the new state. A straggler that fails while the circuit is already open or
    * probing adds nothing.
    */
-  failure(): Promise<void> {
+  failure(failed?: { error: unknown; type: ErrorType }): Promise<void> {
     if (!this.circuit || this.current !== 'closed') return RESOLVED;
+    this.lastFailure = failed;
     return this.circuit.fire(rejectWith(COUNTED)).then(noop, noop);
   }
 
@@ -203,6 +207,7 @@ export class Breaker {
       return;
     }
     this.circuit?.close();
+    this.lastFailure = undefined;
     for (let i = 0; i < WINDOW_BUCKETS; i++) this.rotateWindow();
     this.moveTo('closed', 'probe_passed', this.deps.clock.now() - this.openedAt);
   }

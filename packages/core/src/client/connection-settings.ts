@@ -33,6 +33,9 @@ export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): Re
     enableOfflineQueue: false,
     // A command in flight when the connection dropped may have run; resending it could apply a write twice.
     autoResendUnfulfilledCommands: false,
+    // close() settles every call first, so disconnecting has nothing to wait for; ioredis's default 2 s timer would
+    // hold the process open whenever the socket had already failed (it waits for a 'close' that came before).
+    disconnectTimeout: 0,
     // Keep reconnecting forever, with capped, jittered backoff, so the client recovers on its own.
     retryStrategy: (times: number) => reconnectDelay(times),
     // After a Sentinel failover the old master answers READONLY: reconnect (ioredis asks Sentinel anew), then retry.
@@ -52,7 +55,12 @@ export function createClients(
   if (redis instanceof Cluster) return [{ client: redis, owned: false }];
   if (isClusterConfig(redis)) {
     const { cluster, options = {} } = redis;
-    const redisOptions = { connectTimeout: config.connectMs, maxRetriesPerRequest: 0, ...options.redisOptions };
+    const redisOptions = {
+      connectTimeout: config.connectMs,
+      maxRetriesPerRequest: 0,
+      disconnectTimeout: 0,
+      ...options.redisOptions,
+    };
     return [{ client: new Cluster(cluster, { ...options, redisOptions }), owned: true }];
   }
   if (redis instanceof Redis || isRedisLike(redis)) {

@@ -142,7 +142,9 @@ class Call<T> {
       return;
     }
     // Wait until the breaker has counted it, so that a retry sees the breaker's new state.
-    this.breaker.failure().then(() => this.afterFailure(result, c, this.ex.deps.clock.now()));
+    this.breaker
+      .failure({ error: result, type: c.type })
+      .then(() => this.afterFailure(result, c, this.ex.deps.clock.now()));
   };
 
   /** Command errors pass through untouched; anything else is retried while policy, budget and deadline allow. */

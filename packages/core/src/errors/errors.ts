@@ -67,15 +67,25 @@ export class CircuitOpenError extends RedisUnavailableError {
   readonly state: 'open' | 'half_open';
   /** Which breaker rejected: `default`, or a cluster node address. */
   readonly node: string;
+  /** The error type of the last failure the breaker counted before it opened (why it is open). */
+  readonly lastErrorType: ErrorType | undefined;
 
-  constructor(operation: string, state: 'open' | 'half_open', node: string, attempts = 0) {
+  /** `last`: the last failure counted before it opened; it becomes the `cause`, so logs say why. */
+  constructor(
+    operation: string,
+    state: 'open' | 'half_open',
+    node: string,
+    last?: { error: unknown; type: ErrorType },
+  ) {
+    const why = last ? ` after ${last.type} failures` : '';
     super(
-      `${operation.toUpperCase()} rejected: circuit breaker is ${state === 'open' ? 'open' : 'half-open (probing)'}`,
-      { operation, errorType: 'circuit_open', attempts, sent: false },
+      `${operation.toUpperCase()} rejected: circuit breaker is ${state === 'open' ? 'open' : 'half-open (probing)'}${why}`,
+      { operation, errorType: 'circuit_open', attempts: 0, sent: false, ...(last && { cause: last.error }) },
       'ERR_CIRCUIT_OPEN',
     );
     this.state = state;
     this.node = node;
+    this.lastErrorType = last?.type;
   }
 }
 

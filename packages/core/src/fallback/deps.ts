@@ -8,4 +8,6 @@ export interface FallbackDeps {
   instrumentation: Instrumentation;
   /** true while the breaker rejects calls: the fallbacks then skip Redis instead of collecting a rejection. */
   breakerOpen?: () => boolean;
+  /** true once `rr.close()` was called: every fallback API then rejects with ClientClosedError. */
+  closed?: () => boolean;
 }

@@ -4,7 +4,7 @@
  * and propagates. Counted as fallback_type="custom", traced as `fallback.<name>`.
  */
 
-import { isRedisUnavailableError, type RedisUnavailableError } from '../errors/errors.js';
+import { ClientClosedError, isRedisUnavailableError, type RedisUnavailableError } from '../errors/errors.js';
 import type { FallbackDeps } from './deps.js';
 
 export type WithFallback = <T>(
@@ -16,7 +16,7 @@ export type WithFallback = <T>(
 /** Names become the `operation` label (`fallback.<name>`): app-defined constants, never data. */
 const NAME = /^[a-z][A-Za-z0-9_]{0,39}$/;
 
-export function withFallback(deps: Pick<FallbackDeps, 'instrumentation'>): WithFallback {
+export function withFallback(deps: Pick<FallbackDeps, 'instrumentation' | 'closed'>): WithFallback {
   const { instrumentation } = deps;
   return async function run<T>(
     name: string,
@@ -31,6 +31,8 @@ export function withFallback(deps: Pick<FallbackDeps, 'instrumentation'>): WithF
     if (typeof primary !== 'function' || typeof fallback !== 'function') {
       throw new TypeError('withFallback: primary and fallback must be functions');
     }
+    // A closed instance is not an outage: its fallbacks do not stand in for it.
+    if (deps.closed?.()) throw new ClientClosedError('withFallback');
     const tracker = instrumentation.startCall(`fallback.${name}`, []);
     let primaryError: unknown;
     try {

@@ -37,6 +37,9 @@ export function tracesUrl(endpoint: string): string {
   return url.toString();
 }
 
+/** How long one export of spans (retries included) may take before its spans are dropped. */
+export const EXPORT_TIMEOUT_MS = 1000;
+
 export interface TracingSdk {
   /** Flush and stop the SDK, then unregister its provider so a later `init()` can start a fresh one. */
   shutdown(): Promise<void>;
@@ -62,7 +65,13 @@ export function startTracingSdk(tracing: false | TracingOptions, serviceName: st
       OTLPTraceExporter: typeof OTLPTraceExporterType;
     };
     // Without a url the exporter reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT itself.
-    traceExporter = new OTLPTraceExporter(tracing.endpoint ? { url: tracesUrl(tracing.endpoint) } : {});
+    // An export, retries included, gives up after EXPORT_TIMEOUT_MS unless the operator set a timeout: a dead
+    // collector then delays close() by that much at most, and leaves no retry timer behind.
+    const timeoutSet = process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? process.env.OTEL_EXPORTER_OTLP_TIMEOUT;
+    traceExporter = new OTLPTraceExporter({
+      ...(tracing.endpoint && { url: tracesUrl(tracing.endpoint) }),
+      ...(timeoutSet ? {} : { timeoutMillis: EXPORT_TIMEOUT_MS }),
+    });
   }
   const sdk = new NodeSDK({
     instrumentations: [],

@@ -23,7 +23,7 @@ import { type MetricsServer, metricsHandler, startMetricsServer } from './http.j
 import { TelemetryLog } from './logging.js';
 import { MetricsSink } from './metrics.js';
 import { OperationNames } from './operations.js';
-import { startTracingSdk, type TracingSdk } from './sdk.js';
+import { EXPORT_TIMEOUT_MS, startTracingSdk, type TracingSdk } from './sdk.js';
 import { Spans } from './spans.js';
 import { CallRecord, type TrackerContext } from './tracker.js';
 
@@ -91,8 +91,11 @@ class Hub implements Instrumentation {
   }
 }
 
-/** How long close() waits for spans to flush before giving up on them. */
-const FLUSH_TIMEOUT_MS = 5000;
+/**
+ * How long close() waits for the listener to stop and spans to flush before giving up on them: a little more than
+ * one export may take, so that the exporter has finished (and left no timer) by the time close() resolves.
+ */
+export const FLUSH_TIMEOUT_MS = EXPORT_TIMEOUT_MS + 500;
 
 function bounded(work: Promise<unknown>, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
