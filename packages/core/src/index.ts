@@ -42,7 +42,7 @@ export {
   type TextCodec,
   type WithFallback,
 } from './fallback/index.js';
-export type { HealthReport, HealthStatus } from './health.js';
+export type { HealthReport, HealthStatus, QueueHealth } from './health.js';
 export { init, type RedisResilience } from './init.js';
 export type { Logger } from './logger.js';
 export type {

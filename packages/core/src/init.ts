@@ -188,6 +188,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         breakers: breakers.all(),
         offlineLength: pool.offlineLength,
         maxOffline: opts.queue.maxOffline,
+        queue: fallbacks.queueHealth(),
       });
     },
     cache: fallbacks.cache,

@@ -5,13 +5,30 @@
  */
 import type { BreakerTransition } from './breaker/breaker.js';
 import type { ConnectionErrorType, ErrorType } from './errors/classify.js';
-import type { FallbackType, Outcome } from './telemetry/catalog.js';
+import type { FallbackType, Outcome, ReplayFailureReason, SpoolDamageReason } from './telemetry/catalog.js';
 
 /** Where commands go; used for semconv attributes (`server.address`, `server.port`, `db.namespace`). */
 export interface Endpoint {
   address: string;
   port: number | undefined;
   db: number;
+}
+
+/** A damaged queue spool file was moved aside and the queue went on with a fresh one (fallback/spool-recovery.ts). */
+export interface SpoolQuarantine {
+  /** The spool path; the fresh spool lives there now. */
+  readonly path: string;
+  /** Where the damaged file went (its -wal and -shm, if any, beside it with the same suffixes). */
+  readonly quarantinedAs: string;
+  readonly reason: SpoolDamageReason;
+  /** What SQLite or the check reported: fixed texts, never message content. */
+  readonly detail: string;
+  /** Messages copied into the fresh spool, order and attempts kept. */
+  readonly salvaged: number;
+  /** Messages the damaged file's index still names but whose rows could not be read: lost. */
+  readonly unreadable: number;
+  /** What found the damage. */
+  readonly during: 'open' | 'publish' | 'replay';
 }
 
 export interface CallTracker {
@@ -59,6 +76,10 @@ export interface Instrumentation {
   queueReplayed(stream: string, count: number): void;
   /** Spooled messages given up on and moved to the dead-letter stream (`queue_dead_lettered_total`). */
   queueDeadLettered(stream: string, count: number): void;
+  /** A damaged spool file was moved aside (`queue_spool_quarantined_total`, and an error log naming both paths). */
+  queueSpoolQuarantined(event: SpoolQuarantine): void;
+  /** A replay pass met a spool error (`queue_replay_failures_total`, and a rate-limited error log). */
+  queueReplayFailed(reason: ReplayFailureReason, err: unknown): void;
   /** A pool exists; its gauges (`db_client_connection_count|max|pending_requests`) are read from `stats` at scrape. */
   registerPool(pool: string, stats: () => { max: number; used: number; idle: number; pending: number }): void;
   /** A pool connection became ready, `seconds` after it started connecting. */
@@ -98,6 +119,8 @@ export const noopInstrumentation: Instrumentation = {
   queueSpooled() {},
   queueReplayed() {},
   queueDeadLettered() {},
+  queueSpoolQuarantined() {},
+  queueReplayFailed() {},
   registerPool() {},
   poolConnectionCreated() {},
   poolWait() {},

@@ -2,8 +2,9 @@
  * The fallbacks as `init()` hands them out. The queue and the session store are created on first access: no
  * SQLite file appears unless the queue is used, and express-session is only required by services that use it.
  */
+import type { QueueHealth } from '../health.js';
 import { type Cache, createCache } from './cache.js';
-import { createQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
+import { createQueue, type ManagedQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
 import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
 import type { FallbackDeps, FallbackOptions } from './types.js';
 import { checkKeys } from './validate.js';
@@ -17,6 +18,8 @@ export interface Fallbacks {
   /** Redis Streams producer with a durable local spool. */
   readonly queue: StreamQueue;
   readonly withFallback: WithFallback;
+  /** The queue's part of `health()`; undefined until the queue is used. */
+  queueHealth(): QueueHealth | undefined;
   /** Stop the timers and close the spool. Idempotent. */
   close(): void;
 }
@@ -29,7 +32,7 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
   const queueOptions = resolveQueueOptions(options.queue);
   const cache = createCache(core, options.cache);
   let sessions: SessionStore | undefined;
-  let queue: StreamQueue | undefined;
+  let queue: ManagedQueue | undefined;
   let closed = false;
   return {
     cache,
@@ -37,12 +40,13 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
       sessions ??= createSessionStore(core, sessionOptions);
       return sessions;
     },
-    get queue() {
+    get queue(): StreamQueue {
       if (closed && !queue) throw new Error('rr.queue: the client is closed');
       queue ??= createQueue(core, queueOptions);
       return queue;
     },
     withFallback: withFallback(core),
+    queueHealth: () => queue?.health(),
     close() {
       closed = true;
       sessions?.close();

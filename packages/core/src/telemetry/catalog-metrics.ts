@@ -26,6 +26,8 @@ const KINDS = {
   queueSpooled: 'gauge',
   queueReplayed: 'counter',
   queueDeadLettered: 'counter',
+  queueSpoolQuarantined: 'counter',
+  queueReplayFailures: 'counter',
   failovers: 'counter',
   slowCommands: 'counter',
   dbOperationDuration: 'histogram',

@@ -44,6 +44,14 @@ export type FallbackType = (typeof FALLBACK_TYPES)[number];
 
 export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
 
+/** Why a queue spool file was moved aside. */
+export const SPOOL_DAMAGE_REASONS = ['corrupt', 'truncated', 'not_a_database', 'emptied'] as const;
+export type SpoolDamageReason = (typeof SPOOL_DAMAGE_REASONS)[number];
+
+/** What a failed replay pass met in the spool. */
+export const REPLAY_FAILURE_REASONS = ['corrupt', 'disk_full', 'io', 'read_only', 'other'] as const;
+export type ReplayFailureReason = (typeof REPLAY_FAILURE_REASONS)[number];
+
 const spec = (
   name: string,
   type: MetricType,
@@ -128,6 +136,18 @@ export const CATALOG = {
     'client',
     'stream',
   ]),
+  queueSpoolQuarantined: spec(
+    'queue_spool_quarantined_total',
+    'counter',
+    'Damaged queue spool files moved aside; the queue went on with a fresh spool holding what could be salvaged.',
+    ['client', 'reason'],
+  ),
+  queueReplayFailures: spec(
+    'queue_replay_failures_total',
+    'counter',
+    'Queue replay passes that met a spool error (damage included, even when the spool was then recovered).',
+    ['client', 'reason'],
+  ),
   failovers: spec('failovers_total', 'counter', 'Sentinel master switches observed by the client.', ['client']),
   slowCommands: spec('slow_commands_total', 'counter', 'Server SLOWLOG entries seen by the poller, by command.', [
     'client',

@@ -10,7 +10,11 @@ import {
   CONNECTION_ERROR_TYPES,
   OUTCOMES,
   type Outcome,
+  REPLAY_FAILURE_REASONS,
+  type ReplayFailureReason,
   type RetryCallKind,
+  SPOOL_DAMAGE_REASONS,
+  type SpoolDamageReason,
 } from './catalog.js';
 import { type CatalogMetrics, registerCatalog } from './catalog-metrics.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
@@ -113,6 +117,9 @@ export class Metrics {
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
     for (const error_type of CONNECTION_ERROR_TYPES) this.all.connectionErrors.inc({ client, error_type }, 0);
     for (const result of CACHE_RESULTS) this.cacheResultChild(result).inc(0);
+    // At 0 from the start: the first damaged spool must be an increase() an alert can see.
+    for (const reason of SPOOL_DAMAGE_REASONS) this.all.queueSpoolQuarantined.inc({ client, reason }, 0);
+    for (const reason of REPLAY_FAILURE_REASONS) this.all.queueReplayFailures.inc({ client, reason }, 0);
     this.setBreakerState('default', 'closed');
   }
 
@@ -221,6 +228,14 @@ export class Metrics {
 
   queueDeadLettered(stream: string, count: number): void {
     this.all.queueDeadLettered.inc({ client: this.client, stream: this.streams.value(stream) }, count);
+  }
+
+  queueSpoolQuarantined(reason: SpoolDamageReason): void {
+    this.all.queueSpoolQuarantined.inc({ client: this.client, reason });
+  }
+
+  queueReplayFailed(reason: ReplayFailureReason): void {
+    this.all.queueReplayFailures.inc({ client: this.client, reason });
   }
 
   /** 1 for `state`, 0 for the other states of `node`. */

@@ -6,8 +6,8 @@
 import { type Context, context, diag } from '@opentelemetry/api';
 import type { BreakerTransition } from '../breaker/breaker.js';
 import { type ConnectionErrorType, classifyError, type ErrorType } from '../errors/classify.js';
-import { type CallTracker, type Instrumentation, noopTracker } from '../instrumentation.js';
-import type { FallbackType, Outcome } from './catalog.js';
+import { type CallTracker, type Instrumentation, noopTracker, type SpoolQuarantine } from '../instrumentation.js';
+import type { FallbackType, Outcome, ReplayFailureReason } from './catalog.js';
 import type { TelemetryLog } from './logging.js';
 import type { Metrics, PoolStats } from './metrics.js';
 import { type OperationInfo, operationInfo } from './operations.js';
@@ -233,6 +233,24 @@ export class Recorder implements Instrumentation {
       this.deps.metrics?.queueDeadLettered(stream, count);
     } catch (err) {
       report('queueDeadLettered', err);
+    }
+  }
+
+  queueSpoolQuarantined(event: SpoolQuarantine): void {
+    try {
+      this.deps.metrics?.queueSpoolQuarantined(event.reason);
+      this.deps.log.spoolQuarantined(event);
+    } catch (err) {
+      report('queueSpoolQuarantined', err);
+    }
+  }
+
+  queueReplayFailed(reason: ReplayFailureReason, err: unknown): void {
+    try {
+      this.deps.metrics?.queueReplayFailed(reason);
+      this.deps.log.replayFailed(reason, err);
+    } catch (e) {
+      report('queueReplayFailed', e);
     }
   }
 
