@@ -4,7 +4,10 @@ import type { BreakerStateName, ReplayFailureReason, SpoolDamageReason } from '.
 export type HealthStatus = 'ok' | 'degraded' | 'down';
 
 export interface HealthReport {
-  /** ok: connected and the breaker closed. degraded: Redis impaired, calls fail fast or fall back. down: closed. */
+  /**
+   * ok: connected and the breaker closed. degraded: Redis impaired (calls fail fast or fall back), or the queue's
+   * replay failing. down: closed.
+   */
   status: HealthStatus;
   breaker: { state: BreakerStateName; nodes: Record<string, BreakerStateName> };
   connection: { status: string; lastErrorType: string | undefined };

@@ -4,7 +4,7 @@
  */
 import type { QueueHealth } from '../health.js';
 import { type Cache, createCache } from './cache.js';
-import { createQueue, type ManagedQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
+import { CLOSED_QUEUE, createQueue, type ManagedQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
 import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
 import type { FallbackDeps, FallbackOptions } from './types.js';
 import { checkKeys } from './validate.js';
@@ -20,7 +20,7 @@ export interface Fallbacks {
   readonly withFallback: WithFallback;
   /** The queue's part of `health()`; undefined until the queue is used. */
   queueHealth(): QueueHealth | undefined;
-  /** Stop the timers and close the spool. Idempotent. */
+  /** Stop the timers, settle waiting cache callers and close the spool. Idempotent. */
   close(): void;
 }
 
@@ -41,7 +41,8 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
       return sessions;
     },
     get queue(): StreamQueue {
-      if (closed && !queue) throw new Error('rr.queue: the client is closed');
+      // After close, a getter that throws would break code that only meant to call publish (and get ClientClosedError).
+      if (closed && !queue) return CLOSED_QUEUE;
       queue ??= createQueue(core, queueOptions);
       return queue;
     },
@@ -49,6 +50,7 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
     queueHealth: () => queue?.health(),
     close() {
       closed = true;
+      cache.close();
       sessions?.close();
       queue?.close();
     },
@@ -57,7 +59,7 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
 
 export type { Cache } from './cache.js';
 export { jsonCodec } from './codec.js';
-export { isSpoolFullError, SpoolFullError } from './errors.js';
+export { isLoaderTimeoutError, isSpoolFullError, LoaderTimeoutError, SpoolFullError } from './errors.js';
 export type { StreamQueue } from './queue.js';
 export type { SessionRecord, SessionStore } from './sessions.js';
 export type {
@@ -67,6 +69,7 @@ export type {
   FallbackDeps,
   FallbackOptions,
   GetOrLoadOptions,
+  Loader,
   PublishOptions,
   PublishResult,
   SessionStoreOptions,
