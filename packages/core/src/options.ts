@@ -81,8 +81,19 @@ export interface MetricsOptions {
   prefix?: string;
   /** Serve `/metrics` on this port (0 = a free port). @default off */
   port?: number;
-  /** Host for the built-in listener. @default '0.0.0.0' */
+  /**
+   * Address the built-in listener binds. Loopback by default, so metrics are not published to the network unless
+   * asked for: set `'0.0.0.0'` (or `'::'`) for a Prometheus on another host. @default '127.0.0.1'
+   */
   host?: string;
+  /** Built-in listener: longest wait for a request's headers. @default 5000 */
+  headersTimeoutMs?: number;
+  /** Built-in listener: longest a whole request may take. At least `headersTimeoutMs`. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Built-in listener: a connection idle this long (no request yet, or between keep-alive requests) is closed. @default 10000 */
+  idleTimeoutMs?: number;
+  /** Built-in listener: connections beyond this many open at once are refused (closed at once). @default 64 */
+  maxConnections?: number;
 }
 
 export interface TracingOptions {
@@ -164,7 +175,17 @@ export const DEFAULTS = Object.freeze({
   timeouts: Object.freeze({ connectMs: 2000, commandMs: 1000 }),
   queue: Object.freeze({ maxOffline: 1000, maxWaitMs: 1000 }),
   pool: Object.freeze({ size: 1, acquireTimeoutMs: 1000 }),
+  /** The built-in `/metrics` listener (used only with `metrics.port`). */
+  metrics: Object.freeze({
+    host: '127.0.0.1',
+    headersTimeoutMs: 5000,
+    requestTimeoutMs: 10_000,
+    idleTimeoutMs: 10_000,
+    maxConnections: 64,
+  }),
 });
+
+type MetricsListenerField = keyof typeof DEFAULTS.metrics;
 
 /** Options after defaults: every field present. */
 export interface ResolvedOptions {
@@ -179,7 +200,7 @@ export interface ResolvedOptions {
   timeouts: Required<TimeoutOptions>;
   queue: Required<QueueOptions>;
   pool: Required<PoolOptions>;
-  metrics: false | (Omit<MetricsOptions, 'prefix'> & { prefix: string });
+  metrics: false | (MetricsOptions & Required<Pick<MetricsOptions, 'prefix' | MetricsListenerField>>);
   tracing: false | TracingOptions;
   slowlog: false | SlowlogOptions;
   fallbacks: FallbackOptions;
@@ -247,6 +268,10 @@ const schema = z.strictObject({
           .optional(),
         port: int(0, 65_535).optional(),
         host: z.string().min(1).optional(),
+        headersTimeoutMs: ms(1, 600_000),
+        requestTimeoutMs: ms(1, 600_000),
+        idleTimeoutMs: ms(1, 3_600_000),
+        maxConnections: int(1, 100_000).optional(),
       }),
     ])
     .optional(),
@@ -358,6 +383,13 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
       `retry.maxDelayMs: must be at least retry.baseDelayMs (${retry.baseDelayMs})`,
     ]);
   }
+  const metrics = o.metrics === false ? false : { ...DEFAULTS.metrics, ...o.metrics };
+  // node:http refuses a header wait longer than the whole request's.
+  if (metrics && metrics.headersTimeoutMs > metrics.requestTimeoutMs) {
+    throw new InvalidOptionsError('metrics.headersTimeoutMs', [
+      `metrics.headersTimeoutMs: must be at most metrics.requestTimeoutMs (${metrics.requestTimeoutMs})`,
+    ]);
+  }
   const serviceName = o.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'redis-resilience';
   const clientName = o.clientName ?? sanitizeLabel(serviceName);
   return {
@@ -373,7 +405,7 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
     timeouts: { ...DEFAULTS.timeouts, ...o.timeouts },
     queue: { ...DEFAULTS.queue, ...o.queue },
     pool: { ...DEFAULTS.pool, ...o.pool },
-    metrics: o.metrics === false ? false : { ...o.metrics, prefix: o.metrics?.prefix ?? 'redis_resilience_' },
+    metrics: metrics && { ...metrics, prefix: metrics.prefix ?? 'redis_resilience_' },
     tracing: o.tracing === false ? false : { ...o.tracing },
     slowlog: o.slowlog ?? false,
     fallbacks: o.fallbacks ?? {},
