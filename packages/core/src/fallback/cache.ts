@@ -79,6 +79,7 @@ export function createCache(deps: FallbackDeps, defaults: CacheOptions = {}): Ma
       abort.abort(err);
       expire(err);
     }, timeoutMs);
+    timer.unref(); // a loader's own work keeps the process alive if it must; the deadline on it should not
     const entry = { abort, timer, expire };
     running.add(entry);
     try {
