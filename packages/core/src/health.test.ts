@@ -56,6 +56,20 @@ describe('healthReport', () => {
     expect(healthReport(inputs({ connectionStatus: 'end' })).status).toBe('down');
   });
 
+  it('reports the queue once used, and is degraded while its replay keeps failing', () => {
+    const queue = (failing: boolean) => ({
+      spooled: 3,
+      quarantined: 1,
+      lastQuarantine: { reason: 'truncated' as const, salvaged: 2, unreadable: 1, at: '2026-11-27T00:00:00.000Z' },
+      replay: { failures: 4, failing, lastFailure: { reason: 'disk_full' as const, at: '2026-11-27T00:00:01.000Z' } },
+    });
+    expect(healthReport(inputs()).queue).toBeUndefined();
+    const ok = healthReport(inputs({ queue: queue(false) }));
+    expect(ok.status).toBe('ok');
+    expect(ok.queue).toEqual(queue(false));
+    expect(healthReport(inputs({ queue: queue(true) })).status).toBe('degraded');
+  });
+
   it('is ok with no breakers at all (breaker disabled)', () => {
     const r = healthReport(inputs({ breakers: [] }));
     expect(r.status).toBe('ok');

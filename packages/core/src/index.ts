@@ -35,8 +35,11 @@ export {
   type Codec,
   type FallbackOptions,
   type GetOrLoadOptions,
+  isLoaderTimeoutError,
   isSpoolFullError,
   jsonCodec,
+  type Loader,
+  LoaderTimeoutError,
   type PublishOptions,
   type PublishResult,
   type SessionRecord,
@@ -49,7 +52,7 @@ export {
   type TextCodec,
   type WithFallback,
 } from './fallback/index.js';
-export type { HealthReport, HealthStatus } from './health.js';
+export type { HealthReport, HealthStatus, QueueHealth } from './health.js';
 export { init, type RedisResilience } from './init.js';
 export type { Logger } from './logger.js';
 export type {

@@ -58,8 +58,8 @@ export interface RedisResilience {
    * Content negotiation serves OpenMetrics (with exemplars) when the scraper asks for it.
    */
   readonly metricsHandler: MetricsHandler;
-  /** The port of the built-in listener when `metrics.port` is set, once it is listening. */
-  metricsServerAddress(): { port: number } | undefined;
+  /** Where the built-in listener is bound when `metrics.port` is set, once it is listening. */
+  metricsServerAddress(): { port: number; address: string } | undefined;
   /**
    * Lease a connection exclusively for blocking commands, WATCH/MULTI or pub/sub. `conn` is a guarded client
    * pinned to that connection (`conn.raw` is the ioredis client). Waits at most `pool.acquireTimeoutMs`, then
@@ -165,6 +165,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         breakers: nodes.all(),
         offlineLength: pool.offlineLength,
         maxOffline: opts.queue.maxOffline,
+        queue: fallbacks.queueHealth(),
       });
     },
     cache: fallbacks.cache,

@@ -19,6 +19,31 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const FALLBACK_TYPES = ['cache_aside', 'session_store', 'queue_spool', 'custom'] as const;
 export type FallbackType = (typeof FALLBACK_TYPES)[number];
 
+/** Why a queue spool file was moved aside. */
+export const SPOOL_DAMAGE_REASONS = ['corrupt', 'truncated', 'not_a_database', 'emptied'] as const;
+export type SpoolDamageReason = (typeof SPOOL_DAMAGE_REASONS)[number];
+
+/** What a failed replay pass met in the spool. */
+export const REPLAY_FAILURE_REASONS = ['corrupt', 'disk_full', 'io', 'read_only', 'other'] as const;
+export type ReplayFailureReason = (typeof REPLAY_FAILURE_REASONS)[number];
+
+/** A damaged queue spool file was moved aside and the queue went on with a fresh one (fallback/spool-recovery.ts). */
+export interface SpoolQuarantine {
+  /** The spool path; the fresh spool lives there now. */
+  readonly path: string;
+  /** Where the damaged file went (its -wal and -shm, if any, beside it with the same suffixes). */
+  readonly quarantinedAs: string;
+  readonly reason: SpoolDamageReason;
+  /** What SQLite or the check reported: fixed texts, never message content. */
+  readonly detail: string;
+  /** Messages copied into the fresh spool, order and attempts kept. */
+  readonly salvaged: number;
+  /** Messages the damaged file's index still names but whose rows could not be read: lost. */
+  readonly unreadable: number;
+  /** What found the damage. */
+  readonly during: 'open' | 'publish' | 'replay';
+}
+
 export interface CallTracker {
   /**
    * One physical attempt ended (every attempt, the only one included). Times are the injected clock's ms.
@@ -61,6 +86,10 @@ export interface TelemetryEvents {
   queueSpooled: { stream: string; depth: number };
   queueReplayed: { stream: string; count: number };
   queueDeadLettered: { stream: string; count: number };
+  /** A damaged spool file was moved aside (`queue_spool_quarantined_total`, and an error log naming both paths). */
+  queueSpoolQuarantined: SpoolQuarantine;
+  /** A replay pass met a spool error (`queue_replay_failures_total`, and a rate-limited error log). */
+  queueReplayFailed: { reason: ReplayFailureReason; error: unknown };
   poolConnectionCreated: { pool: string; seconds: number };
   poolWait: { pool: string; seconds: number };
   poolUse: { pool: string; seconds: number };

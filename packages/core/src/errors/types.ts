@@ -58,6 +58,7 @@ export type ErrorCode =
   | 'ERR_CLIENT_CLOSED'
   | 'ERR_INVALID_OPTIONS'
   | 'ERR_SPOOL_FULL'
+  | 'ERR_LOADER_TIMEOUT'
   | 'ERR_POOL_TIMEOUT';
 
 /** Codes of the errors that mean "Redis could not serve this call"; a fallback may take over. */

@@ -19,3 +19,22 @@ export class SpoolFullError extends RedisResilienceError {
 
 export const isSpoolFullError = (e: unknown): e is SpoolFullError =>
   isRedisResilienceError(e) && e.code === 'ERR_SPOOL_FULL';
+
+/**
+ * A `cache.getOrLoad` loader did not settle in time. Every caller waiting on that load gets this error (no key in
+ * it: keys may carry data); the next call for the key starts a fresh load. Not a Redis error: no fallback catches it.
+ */
+export class LoaderTimeoutError extends RedisResilienceError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(
+      'ERR_LOADER_TIMEOUT',
+      `cache.getOrLoad: the loader did not settle within ${timeoutMs} ms (loaderTimeoutMs); its callers were released and the next call loads afresh`,
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export const isLoaderTimeoutError = (e: unknown): e is LoaderTimeoutError =>
+  isRedisResilienceError(e) && e.code === 'ERR_LOADER_TIMEOUT';

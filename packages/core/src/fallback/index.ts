@@ -2,10 +2,10 @@
  * The fallbacks as `init()` hands them out. The queue and the session store are created on first access: no
  * SQLite file appears unless the queue is used, and express-session is only required by services that use it.
  */
-
+import type { QueueHealth } from '../health.js';
 import { type Cache, createCache } from './cache.js';
 import type { FallbackDeps } from './deps.js';
-import { createQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
+import { CLOSED_QUEUE, createQueue, type ManagedQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
 import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
 import type { FallbackOptions } from './types.js';
 import { checkKeys } from './validate.js';
@@ -19,7 +19,9 @@ export interface Fallbacks {
   /** Redis Streams producer with a durable local spool. */
   readonly queue: StreamQueue;
   readonly withFallback: WithFallback;
-  /** Stop the timers and close the spool. Idempotent. */
+  /** The queue's part of `health()`; undefined until the queue is used. */
+  queueHealth(): QueueHealth | undefined;
+  /** Stop the timers, settle waiting cache callers and close the spool. Idempotent. */
   close(): void;
 }
 
@@ -31,7 +33,7 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
   const queueOptions = resolveQueueOptions(options.queue);
   const cache = createCache(core, options.cache);
   let sessions: SessionStore | undefined;
-  let queue: StreamQueue | undefined;
+  let queue: ManagedQueue | undefined;
   let closed = false;
   return {
     cache,
@@ -39,14 +41,17 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
       sessions ??= createSessionStore(core, sessionOptions);
       return sessions;
     },
-    get queue() {
-      if (closed && !queue) throw new Error('rr.queue: the client is closed');
+    get queue(): StreamQueue {
+      // After close, a getter that throws would break code that only meant to call publish (and get ClientClosedError).
+      if (closed && !queue) return CLOSED_QUEUE;
       queue ??= createQueue(core, queueOptions);
       return queue;
     },
     withFallback: withFallback(core),
+    queueHealth: () => queue?.health(),
     close() {
       closed = true;
+      cache.close();
       sessions?.close();
       queue?.close();
     },
@@ -55,7 +60,7 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
 
 export type { Cache } from './cache.js';
 export { jsonCodec } from './codec.js';
-export { isSpoolFullError, SpoolFullError } from './errors.js';
+export { isLoaderTimeoutError, isSpoolFullError, LoaderTimeoutError, SpoolFullError } from './errors.js';
 export type { StreamQueue } from './queue.js';
 export type { SessionRecord, SessionStore } from './sessions.js';
 export type {
@@ -64,6 +69,7 @@ export type {
   Codec,
   FallbackOptions,
   GetOrLoadOptions,
+  Loader,
   PublishOptions,
   PublishResult,
   SessionStoreOptions,

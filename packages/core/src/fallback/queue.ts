@@ -4,28 +4,51 @@
  * A message goes to Redis through the idempotent publish script; when Redis is unavailable it goes to the
  * durable spool instead, and so does every later message for that stream until the spool has drained, so the
  * stream keeps publish order. A timer replays the spool oldest first; a message that keeps failing with a command
- * error moves to `<stream><deadLetterSuffix>` after `maxReplayAttempts`.
+ * error moves to `<stream><deadLetterSuffix>` after `maxReplayAttempts`. A damaged spool file is moved aside and
+ * replaced by a fresh one (spool-recovery.ts); replay failures are counted and shown in `health()`, never swallowed.
  */
-
-import { InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
+import { ClientClosedError, InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
+import type { QueueHealth } from '../health.js';
+import type { ReplayFailureReason, SpoolQuarantine } from '../instrumentation.js';
 import type { FallbackDeps } from './deps.js';
 import { SpoolFullError } from './errors.js';
 import { uuidv7 } from './ids.js';
 import { ID_FIELD, writeMessage } from './publish-script.js';
-import { type Fields, type FieldValue, Spool, type SpooledMessage } from './spool.js';
+import { type Fields, type FieldValue, type SpooledMessage, type SpoolSettings, spoolErrorReason } from './spool.js';
+import { RecoveringSpool } from './spool-recovery.js';
 import type { PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
 import { checkKeys, nonEmptyString, optionalString, positiveInt } from './validate.js';
 
 export interface StreamQueue {
-  /** Resolves once the message is in the stream or durably spooled; rejects with SpoolFullError when the spool is full. */
+  /**
+   * Resolves once the message is in the stream or durably spooled; rejects with SpoolFullError when the spool is full,
+   * and with ClientClosedError after close.
+   */
   publish(stream: string, payload: StreamPayload, opts?: PublishOptions): Promise<PublishResult>;
-  /** Replay the spool now; resolves with how many messages reached their stream. */
+  /** Replay the spool now; resolves with how many messages reached their stream. Rejects with ClientClosedError after close. */
   replay(): Promise<number>;
   /** Messages waiting in the spool, for one stream or all. */
   spooled(stream?: string): number;
   /** Stop the replay timer and close the spool file. Spooled messages stay on disk for the next process. */
   close(): void;
 }
+
+/** The queue as init() holds it: with its part of `health()`. */
+export interface ManagedQueue extends StreamQueue {
+  health(): QueueHealth;
+  /** The spool's SQLite settings as SQLite reports them (journal, synchronous, locking). */
+  spoolSettings(): SpoolSettings;
+}
+
+const rejectClosed = (operation: string) => Promise.reject(new ClientClosedError(operation));
+
+/** `rr.queue` after close() when it was never used: no spool is opened just to refuse calls. */
+export const CLOSED_QUEUE: StreamQueue = Object.freeze({
+  publish: () => rejectClosed('queue.publish'),
+  replay: () => rejectClosed('queue.replay'),
+  spooled: () => 0,
+  close() {},
+});
 
 export const QUEUE_DEFAULTS = Object.freeze({
   spoolPath: './.redis-resilience/spool.db',
@@ -72,23 +95,47 @@ export function resolveQueueOptions(opts: StreamQueueOptions = {}): Required<Str
   return cfg;
 }
 
-export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): StreamQueue {
+export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): ManagedQueue {
   const { client, instrumentation } = deps;
   const cfg = resolveQueueOptions(opts);
-  const spool = new Spool(cfg.spoolPath, cfg.durability);
   /** Streams whose series were reported at least once. */
   const reported = new Set<string>();
+  const state: Omit<QueueHealth, 'spooled'> = { quarantined: 0, replay: { failures: 0, failing: false } };
+
+  function replayFailed(reason: ReplayFailureReason, err: unknown): void {
+    state.replay.failures++;
+    state.replay.lastFailure = { reason, at: new Date().toISOString() };
+    instrumentation.emit('queueReplayFailed', { reason, error: err });
+  }
+
+  function quarantined(event: SpoolQuarantine): void {
+    state.quarantined++;
+    const { reason, salvaged, unreadable } = event;
+    state.lastQuarantine = { reason, salvaged, unreadable, at: new Date().toISOString() };
+    instrumentation.emit('queueSpoolQuarantined', event);
+    // Damage met by a replay pass is a replay failure too, though the pass goes on with the fresh spool.
+    if (event.during === 'replay') replayFailed('corrupt', event);
+    // The depths changed with the file (salvaged messages only). Damage found at open is reported just below.
+    if (event.during !== 'open')
+      for (const stream of reported) instrumentation.emit('queueSpooled', { stream, depth: spool.count(stream) });
+  }
+
+  const spool = new RecoveringSpool(cfg.spoolPath, cfg.durability, quarantined);
   let timer: NodeJS.Timeout | undefined;
   let replaying: Promise<number> | undefined;
   let closed = false;
 
   // A restarted process picks up where the last one stopped: report the depth and start replaying.
-  for (const [stream, depth] of spool.depths()) instrumentation.emit('queueSpooled', { stream, depth });
+  for (const [stream, depth] of spool.depths()) {
+    reported.add(stream);
+    instrumentation.emit('queueSpooled', { stream, depth });
+  }
   if (spool.count() > 0) startTimer();
 
   function startTimer(): void {
     if (timer || closed) return;
     timer = setInterval(() => {
+      // A failed pass is already counted, logged and in health(); the next tick tries again.
       if (!replaying) void replay().catch(() => {});
     }, cfg.replayIntervalMs);
     timer.unref(); // spooled messages are on disk: they must not keep an otherwise finished process alive
@@ -100,7 +147,7 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
   }
 
   function replay(): Promise<number> {
-    if (closed) return Promise.resolve(0);
+    if (closed) return rejectClosed('queue.replay');
     replaying ??= replayPass().finally(() => {
       replaying = undefined;
       if (closed) spool.close();
@@ -150,8 +197,11 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
       tracker.end(unavailable ? 'failure' : 'success', 0);
     } catch (err) {
       tracker.end('failure', 0, err);
+      state.replay.failing = true;
+      replayFailed(spoolErrorReason(err), err);
       throw err;
     }
+    state.replay.failing = false;
     if (spool.count() === 0) stopTimer();
     return delivered;
   }
@@ -184,7 +234,7 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
 
   return {
     async publish(stream: string, payload: StreamPayload, opts: PublishOptions = {}): Promise<PublishResult> {
-      if (closed) throw new Error('queue.publish: the queue is closed');
+      if (closed) throw new ClientClosedError('queue.publish');
       nonEmptyString('queue.publish: stream', stream);
       const id = opts.id === undefined ? uuidv7() : nonEmptyString('queue.publish: opts.id', opts.id);
       const fields = toFields(payload, id);
@@ -205,6 +255,8 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
         try {
           spool.append(stream, id, fields);
         } catch (err) {
+          // The spool could not take it (disk full, I/O error): the caller learns that the message is stored nowhere.
+          tracker.fallback('queue_spool', reason, false);
           tracker.end('failure', 0, err);
           throw err;
         }
@@ -230,6 +282,8 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
     },
     replay,
     spooled: (stream?: string) => spool.count(stream),
+    health: () => ({ spooled: spool.count(), ...state, replay: { ...state.replay } }),
+    spoolSettings: () => spool.pragmas(),
     close() {
       if (closed) return;
       closed = true;

@@ -26,13 +26,24 @@ export interface CacheOptions {
   ttlSeconds?: number;
   /** @default JSON */
   codec?: Codec;
+  /**
+   * Longest a loader may run. Past it, every caller waiting on that load rejects with LoaderTimeoutError, the loader's
+   * `signal` is aborted, its late result is dropped (not cached), and the next call for the key starts a fresh load.
+   * @default 10000
+   */
+  loaderTimeoutMs?: number;
 }
+
+/** Reads the primary source for `cache.getOrLoad`. `signal` aborts on loader timeout or close(): pass it on to your query. */
+export type Loader<T> = (context: { signal: AbortSignal }) => Promise<T> | T;
 
 export interface GetOrLoadOptions<T> {
   /** Overrides the cache's `ttlSeconds` for this entry. */
   ttlSeconds?: number;
   /** Overrides the cache's codec for this entry. */
   codec?: Codec<T>;
+  /** Overrides the cache's `loaderTimeoutMs` for a load this call starts (callers that join a running load share its timeout). */
+  loaderTimeoutMs?: number;
 }
 
 export interface SessionStoreOptions {

@@ -42,4 +42,12 @@ export const DEFAULTS = Object.freeze({
   timeouts: Object.freeze({ connectMs: 2000, commandMs: 1000 }),
   queue: Object.freeze({ maxOffline: 1000, maxWaitMs: 1000 }),
   pool: Object.freeze({ size: 1, acquireTimeoutMs: 1000 }),
+  /** The built-in `/metrics` listener (used only with `metrics.port`). */
+  metrics: Object.freeze({
+    host: '127.0.0.1',
+    headersTimeoutMs: 5000,
+    requestTimeoutMs: 10_000,
+    idleTimeoutMs: 10_000,
+    maxConnections: 64,
+  }),
 });

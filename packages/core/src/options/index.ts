@@ -23,6 +23,8 @@ import type {
 export { DEFAULT_IDEMPOTENT_WRITES, DEFAULTS } from './defaults.js';
 export type * from './types.js';
 
+type MetricsListenerField = keyof typeof DEFAULTS.metrics;
+
 /** Options after defaults: every field present. */
 export interface ResolvedOptions {
   redis: string | RedisOptions | Redis | Cluster | ClusterConfig;
@@ -36,7 +38,7 @@ export interface ResolvedOptions {
   timeouts: Required<TimeoutOptions>;
   queue: Required<QueueOptions>;
   pool: Required<PoolOptions>;
-  metrics: false | (Omit<MetricsOptions, 'prefix'> & { prefix: string });
+  metrics: false | (MetricsOptions & Required<Pick<MetricsOptions, 'prefix' | MetricsListenerField>>);
   tracing: false | TracingOptions;
   slowlog: false | SlowlogOptions;
   fallbacks: FallbackOptions;
@@ -72,6 +74,13 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
       `breaker.maxResetTimeoutMs: must be at least breaker.resetTimeoutMs (${breaker.resetTimeoutMs})`,
     ]);
   }
+  const metrics = o.metrics === false ? false : { ...DEFAULTS.metrics, ...o.metrics };
+  // node:http refuses a header wait longer than the whole request's.
+  if (metrics && metrics.headersTimeoutMs > metrics.requestTimeoutMs) {
+    throw new InvalidOptionsError('metrics.headersTimeoutMs', [
+      `metrics.headersTimeoutMs: must be at most metrics.requestTimeoutMs (${metrics.requestTimeoutMs})`,
+    ]);
+  }
   const serviceName = o.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'redis-resilience';
   const clientName = o.clientName ?? sanitizeLabel(serviceName);
   return {
@@ -87,7 +96,7 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
     timeouts: { ...DEFAULTS.timeouts, ...o.timeouts },
     queue: { ...DEFAULTS.queue, ...o.queue },
     pool: { ...DEFAULTS.pool, ...o.pool },
-    metrics: o.metrics === false ? false : { ...o.metrics, prefix: o.metrics?.prefix ?? 'redis_resilience_' },
+    metrics: metrics && { ...metrics, prefix: metrics.prefix ?? 'redis_resilience_' },
     tracing: o.tracing === false ? false : { ...o.tracing },
     slowlog: o.slowlog ?? false,
     fallbacks: o.fallbacks ?? {},

@@ -41,7 +41,15 @@ describe('resolveOptions defaults', () => {
     expect(o.timeouts).toEqual(DEFAULTS.timeouts);
     expect(o.queue).toEqual(DEFAULTS.queue);
     expect(o.pool).toEqual(DEFAULTS.pool);
-    expect(o.metrics).toEqual({ prefix: 'redis_resilience_' });
+    // The /metrics listener's documented defaults, pinned: loopback, bounded waits, a connection cap.
+    expect(o.metrics).toEqual({
+      prefix: 'redis_resilience_',
+      host: '127.0.0.1',
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+      idleTimeoutMs: 10_000,
+      maxConnections: 64,
+    });
     expect(o.tracing).toEqual({});
     expect(o.slowlog).toBe(false);
     expect(o.logger).toBeUndefined();
@@ -139,7 +147,7 @@ describe('resolveOptions merging', () => {
       tracing: { startSdk: false, endpoint: 'http://127.0.0.1:4318/v1/traces' },
       slowlog: { intervalMs: 5000 },
     });
-    expect(o.metrics).toEqual({ prefix: 'myapp_', port: 0 });
+    expect(o.metrics).toEqual({ ...DEFAULTS.metrics, prefix: 'myapp_', port: 0 });
     expect(o.tracing).toEqual({ startSdk: false, endpoint: 'http://127.0.0.1:4318/v1/traces' });
     expect(o.slowlog).toEqual({ intervalMs: 5000 });
   });
@@ -222,6 +230,14 @@ describe('resolveOptions validation', () => {
     const e = invalid({ metrics: { port: 70_000 } });
     expect(e.field).toBe('metrics.port');
     expect(e.message).toContain('from 0 to 65535');
+  });
+
+  it('names the range of the metrics listener bounds, and keeps the header wait within the request time', () => {
+    expect(invalid({ metrics: { idleTimeoutMs: 0 } }).message).toContain('metrics.idleTimeoutMs: must be an integer');
+    expect(invalid({ metrics: { maxConnections: 0 } }).field).toBe('metrics.maxConnections');
+    const e = invalid({ metrics: { headersTimeoutMs: 20_000 } });
+    expect(e.field).toBe('metrics.headersTimeoutMs');
+    expect(e.message).toContain('metrics.headersTimeoutMs: must be at most metrics.requestTimeoutMs (10000)');
   });
 
   it('names an unknown top-level key in the message', () => {

@@ -94,6 +94,10 @@ export const schema = z.strictObject({
           .optional(),
         port: int(0, 65_535).optional(),
         host: z.string().min(1).optional(),
+        headersTimeoutMs: ms(1, 600_000),
+        requestTimeoutMs: ms(1, 600_000),
+        idleTimeoutMs: ms(1, 3_600_000),
+        maxConnections: int(1, 100_000).optional(),
       }),
     ])
     .optional(),

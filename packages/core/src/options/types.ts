@@ -82,8 +82,19 @@ export interface MetricsOptions {
   prefix?: string;
   /** Serve `/metrics` on this port (0 = a free port). @default off */
   port?: number;
-  /** Host for the built-in listener. @default '0.0.0.0' */
+  /**
+   * Address the built-in listener binds. Loopback by default, so metrics are not published to the network unless
+   * asked for: set `'0.0.0.0'` (or `'::'`) for a Prometheus on another host. @default '127.0.0.1'
+   */
   host?: string;
+  /** Built-in listener: longest wait for a request's headers. @default 5000 */
+  headersTimeoutMs?: number;
+  /** Built-in listener: longest a whole request may take. At least `headersTimeoutMs`. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Built-in listener: a connection idle this long (no request yet, or between keep-alive requests) is closed. @default 10000 */
+  idleTimeoutMs?: number;
+  /** Built-in listener: connections beyond this many open at once are refused (closed at once). @default 64 */
+  maxConnections?: number;
 }
 
 export interface TracingOptions {

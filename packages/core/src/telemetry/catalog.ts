@@ -4,9 +4,29 @@
  */
 
 import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
-import { FALLBACK_TYPES, type FallbackType, OUTCOMES, type Outcome } from '../instrumentation.js';
+import {
+  FALLBACK_TYPES,
+  type FallbackType,
+  OUTCOMES,
+  type Outcome,
+  REPLAY_FAILURE_REASONS,
+  type ReplayFailureReason,
+  SPOOL_DAMAGE_REASONS,
+  type SpoolDamageReason,
+} from '../instrumentation.js';
 
-export { BREAKER_STATES, type BreakerStateName, FALLBACK_TYPES, type FallbackType, OUTCOMES, type Outcome };
+export {
+  BREAKER_STATES,
+  type BreakerStateName,
+  FALLBACK_TYPES,
+  type FallbackType,
+  OUTCOMES,
+  type Outcome,
+  REPLAY_FAILURE_REASONS,
+  type ReplayFailureReason,
+  SPOOL_DAMAGE_REASONS,
+  type SpoolDamageReason,
+};
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -151,6 +171,18 @@ export const CATALOG = {
     'client',
     'stream',
   ]),
+  queueSpoolQuarantined: spec(
+    'queue_spool_quarantined_total',
+    'counter',
+    'Damaged queue spool files moved aside; the queue went on with a fresh spool holding what could be salvaged.',
+    ['client', 'reason'],
+  ),
+  queueReplayFailures: spec(
+    'queue_replay_failures_total',
+    'counter',
+    'Queue replay passes that met a spool error (damage included, even when the spool was then recovered).',
+    ['client', 'reason'],
+  ),
   failovers: spec('failovers_total', 'counter', 'Sentinel master switches observed by the client.', ['client']),
   slowCommands: spec('slow_commands_total', 'counter', 'Server SLOWLOG entries seen by the poller, by command.', [
     'client',

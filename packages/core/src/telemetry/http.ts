@@ -56,36 +56,61 @@ export function metricsHandler(source: MetricsSource): MetricsHandler {
 
 export interface MetricsServer {
   readonly port: number;
+  /** The address it is bound to. */
+  readonly address: string;
   close(): Promise<void>;
 }
 
-/** GET (or HEAD) /metrics on `host:port` (port 0 picks a free one); 404 for anything else. */
-export function startMetricsServer(
-  { port, host = '0.0.0.0' }: { port: number; host?: string },
-  handler: MetricsHandler,
-): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.statusCode = path === '/metrics' ? 405 : 404;
-      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(res.statusCode === 404 ? 'not found: metrics are at /metrics\n' : 'method not allowed\n');
-      return;
-    }
-    handler(req, res).catch((err: unknown) => {
-      diag.error('@redis-resilience/core: metrics request failed', err);
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
-  });
+/** The listener's bounds (see MetricsOptions): a scraper cannot hold sockets or the process. */
+export interface MetricsListenerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** GET (or HEAD) /metrics on `host:port`; 404 for anything else. */
+export function startMetricsServer(opts: MetricsListenerOptions, handler: MetricsHandler): Promise<MetricsServer> {
+  const { port, host } = opts;
+  const server: Server = createServer(
+    {
+      headersTimeout: opts.headersTimeoutMs,
+      requestTimeout: opts.requestTimeoutMs,
+      keepAliveTimeout: opts.idleTimeoutMs,
+      // node:http checks the header and request deadlines on this interval (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, opts.headersTimeoutMs),
+    },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.statusCode = path === '/metrics' ? 405 : 404;
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end(res.statusCode === 404 ? 'not found: metrics are at /metrics\n' : 'method not allowed\n');
+        return;
+      }
+      handler(req, res).catch((err: unknown) => {
+        diag.error('@redis-resilience/core: metrics request failed', err);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+    },
+  );
+  // A socket with no traffic for this long is destroyed, whether it never sent a request or sits between two.
+  server.timeout = opts.idleTimeoutMs;
+  server.maxConnections = opts.maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       // The listener serves the app; it must not be what keeps a finished process alive.
       server.unref();
+      const bound = server.address() as AddressInfo;
       resolve({
-        port: (server.address() as AddressInfo).port,
+        port: bound.port,
+        address: bound.address,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

@@ -28,6 +28,7 @@ export function endpointAddress(endpoint: Endpoint): string {
 /** The log as an event sink: one method per event it logs. */
 export class TelemetryLog implements EventSink {
   private readonly errors = new Map<string, ErrorWindow>();
+  private readonly replayErrors = new Map<string, ErrorWindow>();
   private lastStatus: string | undefined;
   private readonly fields: { client: string; address: string };
 
@@ -87,19 +88,58 @@ export class TelemetryLog implements EventSink {
   }
 
   connectionError({ type, error: err }: TelemetryEvents['connectionError']): void {
-    if (!this.logger) return;
-    const now = this.now();
-    const window = this.errors.get(type);
-    if (window && now - window.loggedAt < ERROR_LOG_WINDOW_MS) {
-      window.suppressed++;
-      return;
-    }
-    const fields: Record<string, unknown> = { ...this.fields, error_type: type };
+    const fields = this.rateLimited(this.errors, type);
+    if (!fields || !this.logger) return;
+    fields.error_type = type;
     const code = errorCode(err);
     if (code) fields.code = code;
-    if (window && window.suppressed > 0) fields.suppressed = window.suppressed;
-    this.errors.set(type, { loggedAt: now, suppressed: 0 });
     safeLog(this.logger, 'warn', fields, `redis connection error: ${type}`);
+  }
+
+  /** Always logged: a damaged spool is rare, and the operator needs both paths to look at it. */
+  queueSpoolQuarantined(e: TelemetryEvents['queueSpoolQuarantined']): void {
+    if (!this.logger) return;
+    const { path, quarantinedAs, reason, detail, salvaged, unreadable, during } = e;
+    safeLog(
+      this.logger,
+      'error',
+      {
+        client: this.fields.client,
+        spool: path,
+        quarantined_as: quarantinedAs,
+        reason,
+        detail,
+        salvaged,
+        unreadable,
+        during,
+      },
+      `queue spool damaged (${reason}): moved aside, ${salvaged} message(s) salvaged into a fresh spool`,
+    );
+  }
+
+  /** Rate-limited like connection errors: a failing replay runs every interval. */
+  queueReplayFailed({ reason, error: err }: TelemetryEvents['queueReplayFailed']): void {
+    const fields = this.rateLimited(this.replayErrors, reason);
+    if (!fields || !this.logger) return;
+    fields.reason = reason;
+    const code = errorCode(err);
+    if (code) fields.code = code;
+    safeLog(this.logger, 'error', fields, `queue replay failed: ${reason}; spooled messages are not moving`);
+  }
+
+  /** The base fields when `key` may log now (with how many were suppressed since), else undefined. */
+  private rateLimited(windows: Map<string, ErrorWindow>, key: string): Record<string, unknown> | undefined {
+    if (!this.logger) return undefined;
+    const now = this.now();
+    const window = windows.get(key);
+    if (window && now - window.loggedAt < ERROR_LOG_WINDOW_MS) {
+      window.suppressed++;
+      return undefined;
+    }
+    const fields: Record<string, unknown> = { ...this.fields };
+    if (window && window.suppressed > 0) fields.suppressed = window.suppressed;
+    windows.set(key, { loggedAt: now, suppressed: 0 });
+    return fields;
   }
 
   private drainSuppressed(): number {

@@ -5,7 +5,13 @@
 import type { Gauge, Registry } from 'prom-client';
 import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
 import { CONNECTION_ERROR_TYPES } from '../errors/types.js';
-import type { EventSink, PoolStats, TelemetryEvents } from '../instrumentation.js';
+import {
+  type EventSink,
+  type PoolStats,
+  REPLAY_FAILURE_REASONS,
+  SPOOL_DAMAGE_REASONS,
+  type TelemetryEvents,
+} from '../instrumentation.js';
 import { CACHE_RESULTS, OUTCOMES, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import {
@@ -78,6 +84,9 @@ export class MetricsSink implements EventSink, SeriesSource {
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
     for (const error_type of CONNECTION_ERROR_TYPES) this.all.connectionErrors.inc({ client, error_type }, 0);
     for (const result of CACHE_RESULTS) this.all.cacheRequests.inc({ client, result }, 0);
+    // At 0 from the start: the first damaged spool must be an increase() an alert can see.
+    for (const reason of SPOOL_DAMAGE_REASONS) this.all.queueSpoolQuarantined.inc({ client, reason }, 0);
+    for (const reason of REPLAY_FAILURE_REASONS) this.all.queueReplayFailures.inc({ client, reason }, 0);
     this.breakerState('default', 'closed');
   }
 
@@ -184,6 +193,14 @@ export class MetricsSink implements EventSink, SeriesSource {
 
   queueDeadLettered({ stream, count }: TelemetryEvents['queueDeadLettered']): void {
     this.all.queueDeadLettered.inc({ client: this.client, stream: this.streams.value(stream) }, count);
+  }
+
+  queueSpoolQuarantined({ reason }: TelemetryEvents['queueSpoolQuarantined']): void {
+    this.all.queueSpoolQuarantined.inc({ client: this.client, reason });
+  }
+
+  queueReplayFailed({ reason }: TelemetryEvents['queueReplayFailed']): void {
+    this.all.queueReplayFailures.inc({ client: this.client, reason });
   }
 
   poolConnectionCreated({ pool, seconds }: TelemetryEvents['poolConnectionCreated']): void {

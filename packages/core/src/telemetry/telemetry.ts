@@ -38,7 +38,7 @@ export interface Telemetry {
   metrics(format?: ExpositionFormat): Promise<string>;
   /** Start the `/metrics` listener when `metrics.port` is set; otherwise resolves at once. */
   startServer(): Promise<void>;
-  serverAddress(): { port: number } | undefined;
+  serverAddress(): { port: number; address: string } | undefined;
   /** Stop the listener, flush spans, and shut the SDK down if this instance started it. Idempotent, never throws. */
   close(): Promise<void>;
 }
@@ -188,14 +188,15 @@ export function createTelemetry(
     },
     startServer() {
       if (metricsOptions === false || metricsOptions.port === undefined || closing) return Promise.resolve();
-      const { port, host } = metricsOptions;
-      starting ??= startMetricsServer({ port, ...(host && { host }) }, metricsHandler(telemetry)).then((s) => {
-        server = s;
-      });
+      starting ??= startMetricsServer({ ...metricsOptions, port: metricsOptions.port }, metricsHandler(telemetry)).then(
+        (s) => {
+          server = s;
+        },
+      );
       return starting;
     },
     serverAddress() {
-      return server && { port: server.port };
+      return server && { port: server.port, address: server.address };
     },
     close() {
       closing ??= (async () => {

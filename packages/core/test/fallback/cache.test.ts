@@ -1,9 +1,15 @@
 /** Cache-aside against a real redis-server: healthy paths, corrupt and foreign values, and a real outage. */
 import { type RedisProcess, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createCache } from '../../src/fallback/cache.js';
+import { CACHE_DEFAULTS, createCache } from '../../src/fallback/cache.js';
 import type { BinaryCodec } from '../../src/fallback/types.js';
-import { init, isInvalidOptionsError, type RedisResilience } from '../../src/index.js';
+import {
+  init,
+  isInvalidOptionsError,
+  isLoaderTimeoutError,
+  LoaderTimeoutError,
+  type RedisResilience,
+} from '../../src/index.js';
 import { FAST, fallbackRecorder, ready, sleep } from './helpers.js';
 
 afterAll(stopAllRedis);
@@ -100,7 +106,70 @@ describe('cache.getOrLoad, Redis healthy', () => {
     );
     for (const c of calls) await expect(c).rejects.toBe(boom);
     expect(await server.cli('EXISTS', k)).toBe('0');
-    expect(rec.of('cache.getOrLoad').every((c) => c.outcome === 'failure' && c.error === boom)).toBe(true);
+    const recorded = rec.of('cache.getOrLoad');
+    expect(recorded).toHaveLength(10);
+    for (const c of recorded) expect(c).toMatchObject({ outcome: 'failure', error: boom });
+  });
+
+  it('a loader that never settles: 10,000 waiting callers get LoaderTimeoutError, then the key loads afresh', async () => {
+    const cache = await setup();
+    const k = key();
+    let starts = 0;
+    let signal: AbortSignal | undefined;
+    const hung = (ctx: { signal: AbortSignal }) => {
+      starts++;
+      signal = ctx.signal;
+      return new Promise<never>(() => {});
+    };
+    const started = performance.now();
+    const waiting = Array.from({ length: 10_000 }, () =>
+      cache.getOrLoad(k, hung, { loaderTimeoutMs: 300 }).then(
+        () => ({ error: undefined as unknown, at: performance.now() }),
+        (error: unknown) => ({ error, at: performance.now() }),
+      ),
+    );
+    // Meanwhile the value reaches Redis by another route.
+    await server.cli('SET', k, '"from redis"');
+    const outcomes = await Promise.all(waiting);
+    expect(starts).toBe(1);
+    expect(outcomes).toHaveLength(10_000);
+    for (const o of outcomes) expect(isLoaderTimeoutError(o.error)).toBe(true);
+    expect(outcomes[0]!.error).toBeInstanceOf(LoaderTimeoutError);
+    expect(outcomes[0]!.error).toMatchObject({ code: 'ERR_LOADER_TIMEOUT', timeoutMs: 300 });
+    expect((outcomes[0]!.error as Error).message).not.toContain(k);
+    // Released at the timeout, not before, and not long after (the slack is for a loaded machine).
+    const at = outcomes.map((o) => o.at - started).sort((a, b) => a - b);
+    console.log(`hung loader: 10,000 callers released ${at[0]!.toFixed(0)}-${at.at(-1)!.toFixed(0)} ms after start`);
+    expect(at[0]).toBeGreaterThanOrEqual(299);
+    expect(at.at(-1)).toBeLessThan(300 + 2000);
+    expect(signal?.aborted).toBe(true);
+    expect(
+      rec.of('cache.getOrLoad').filter((c) => c.outcome === 'failure' && isLoaderTimeoutError(c.error)),
+    ).toHaveLength(10_000);
+
+    // The next call is a flight of its own: it finds the value now in Redis, without a loader.
+    let loads = 0;
+    const counted = async () => {
+      loads++;
+      return 'loaded';
+    };
+    expect(await cache.getOrLoad(k, counted)).toBe('from redis');
+    expect(loads).toBe(0);
+    // And with nothing in Redis, it runs its own loader.
+    await server.cli('DEL', k);
+    expect(await cache.getOrLoad(k, counted)).toBe('loaded');
+    expect(loads).toBe(1);
+  });
+
+  it('loaderTimeoutMs defaults to 10 s, set per cache or per call', async () => {
+    expect(CACHE_DEFAULTS.loaderTimeoutMs).toBe(10_000);
+    await setup();
+    const cache = createCache({ client: rr.client, instrumentation: rec.instrumentation }, { loaderTimeoutMs: 50 });
+    const never = () => new Promise<never>(() => {});
+    const err = await cache.getOrLoad(key(), never).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_LOADER_TIMEOUT', timeoutMs: 50 });
+    const perCall = await cache.getOrLoad(key(), never, { loaderTimeoutMs: 80 }).catch((e: unknown) => e);
+    expect(perCall).toMatchObject({ code: 'ERR_LOADER_TIMEOUT', timeoutMs: 80 });
   });
 
   it('a failed populate (Redis refuses writes: OOM) never fails the request', async () => {
@@ -151,6 +220,12 @@ describe('cache.getOrLoad, Redis healthy', () => {
     await expect(cache.getOrLoad('k', async () => 1, { ttlSeconds: 0 })).rejects.toThrow('ttlSeconds');
     expect(() => createCache({ client: rr.client, instrumentation: rec.instrumentation }, { ttlSeconds: -1 })).toThrow(
       'fallbacks.cache.ttlSeconds',
+    );
+    expect(() =>
+      createCache({ client: rr.client, instrumentation: rec.instrumentation }, { loaderTimeoutMs: 0 }),
+    ).toThrow('fallbacks.cache.loaderTimeoutMs: must be an integer from 1 to 2147483647 (got 0)');
+    await expect(cache.getOrLoad('k', async () => 1, { loaderTimeoutMs: -1 })).rejects.toThrow(
+      'loaderTimeoutMs: must be an integer from 1',
     );
     expect(() =>
       createCache({ client: rr.client, instrumentation: rec.instrumentation }, { codec: {} as never }),
@@ -248,15 +323,17 @@ describe('cache.getOrLoad, Redis down', () => {
       const afterOpen = outage.filter((s) => s.at >= openedAt);
       expect(afterOpen.length).toBeGreaterThan(50);
       const maxBefore = Math.max(0, ...beforeOpen.map((s) => s.ms));
-      const maxAfter = Math.max(...afterOpen.map((s) => s.ms));
-      // Before the breaker opens a request costs at most the client's deadline (500 ms); after, the fail-fast path.
+      const after = afterOpen.map((s) => s.ms).sort((a, b) => a - b);
+      const p95After = after[Math.ceil(after.length * 0.95) - 1]!;
+      // Before the breaker opens a request costs at most the client's deadline (500 ms): a bound, so the maximum.
       expect(maxBefore).toBeLessThan(rr.options.retry.deadlineMs + 100);
-      if (maxAfter >= 50)
+      if (p95After >= 20)
         console.log(
           afterOpen.map((s) => `${(s.at - outageStart).toFixed(0)}:${s.ms.toFixed(0)}:${s.reason}`).join(' '),
         );
-      // Well below the 500 ms deadline; the slack is for GC and a loaded CI machine, not for any wait of ours.
-      expect(maxAfter).toBeLessThan(100);
+      // After, the fail-fast path: 95 % of over 50 requests well below the 500 ms deadline. A percentile, not the
+      // maximum, so one GC pause on a loaded machine cannot fail it; any wait of ours on every request would.
+      expect(p95After).toBeLessThan(50);
 
       // Single-flight while down: 1,000 concurrent requests for a cold key, one loader call.
       const loadsBefore = loads;
@@ -290,7 +367,7 @@ describe('cache.getOrLoad, Redis down', () => {
       expect(samples.every((s) => s.ok)).toBe(true);
       console.log(
         `cache outage: ${outage.length} requests, breaker open after ${(openedAt - outageStart).toFixed(0)} ms; max latency ${maxBefore.toFixed(1)} ms before the breaker opened, ` +
-          `${maxAfter.toFixed(1)} ms after; hits >= 90% ${recoveryMs.toFixed(0)} ms after restart`,
+          `p95 ${p95After.toFixed(1)} ms (max ${after.at(-1)!.toFixed(1)} ms) over ${after.length} after; hits >= 90% ${recoveryMs.toFixed(0)} ms after restart`,
       );
     } finally {
       await Promise.all(pending);

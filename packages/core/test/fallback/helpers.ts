@@ -2,7 +2,19 @@
  * Test helpers for the fallbacks: a recording Instrumentation that keeps every logical call with its fallback
  * span events, plus the fallback metric events.
  */
-import { waitFor } from '@redis-resilience/testkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type FaultProxy,
+  type RedisProcess,
+  startFaultProxy,
+  startRedis,
+  stopAllRedis,
+  waitFor,
+} from '@redis-resilience/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { CallTracker, Instrumentation } from '../../src/instrumentation.js';
 import { eventRecorder } from '../helpers.js';
 
@@ -93,4 +105,35 @@ export async function ready(rr: { client: { ping(): Promise<string> } }): Promis
     timeoutMs: 10_000,
     message: 'client connected to Redis',
   });
+}
+
+/**
+ * For a whole test file: one redis-server behind a fault proxy (so a test can cut clients off while Redis keeps its
+ * data), a raw client to look at what reached it, and fresh spool paths in temporary directories removed at the end.
+ */
+export function proxiedRedis() {
+  const dirs: string[] = [];
+  const env = {
+    server: undefined as unknown as RedisProcess,
+    proxy: undefined as unknown as FaultProxy,
+    raw: undefined as unknown as Redis,
+    /** A spool path in a directory that does not exist yet (the spool creates it). */
+    spoolFile(): string {
+      const dir = mkdtempSync(join(tmpdir(), 'rr-spool-'));
+      dirs.push(dir);
+      return join(dir, 'nested', 'spool.db');
+    },
+  };
+  beforeAll(async () => {
+    env.server = await startRedis();
+    env.proxy = await startFaultProxy({ host: env.server.host, port: env.server.port });
+    env.raw = new Redis(env.server.url);
+  });
+  afterAll(async () => {
+    env.raw.disconnect();
+    await env.proxy.close();
+    await stopAllRedis();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return env;
 }

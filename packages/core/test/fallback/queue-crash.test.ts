@@ -6,8 +6,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { spawnNode, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
+import { spawnNode, startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 
@@ -39,23 +40,34 @@ function producer(env: Record<string, string>) {
   const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
     child.once('exit', (code, signal) => r({ code, signal })),
   );
+  // 'close' comes once the child exited and its stdout is read to the end: no line can arrive after it.
+  let gone = false;
+  const closed = new Promise<void>((r) =>
+    child.once('close', () => {
+      gone = true;
+      r();
+    }),
+  );
   const lastPublished = () => {
     const seqs = lines.filter((l) => l.startsWith('published ')).map((l) => Number(l.split(' ')[1]));
     return seqs.length ? Math.max(...seqs) : -1;
   };
-  /** Wait for `probe`, failing at once (with the producer's stderr) if the producer dies first. */
+  /**
+   * Wait for `probe`, failing at once (with the producer's stderr) if the producer exits first. Local rather than
+   * testkit's waitFor, which takes a throwing probe for "not yet" and would wait out the whole deadline.
+   */
   const until = async (what: string, probe: () => boolean, timeoutMs = 30_000) => {
-    try {
-      await waitFor(
-        () => {
-          if (probe()) return true;
-          if (child.exitCode !== null) throw new Error('producer exited');
-          return false;
-        },
-        { timeoutMs },
-      );
-    } catch (err) {
-      throw new Error(`${what}: ${(err as Error).message}\nproducer stderr:\n${stderr}`);
+    const deadline = performance.now() + timeoutMs;
+    while (!probe()) {
+      if (gone) {
+        const { code, signal } = await exited;
+        throw new Error(
+          `${what}: the producer exited first (code ${code}, signal ${signal})\nproducer stderr:\n${stderr}`,
+        );
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`${what}: not within ${timeoutMs} ms\nproducer stderr:\n${stderr}`);
+      await Promise.race([sleep(Math.min(20, left)), closed]);
     }
   };
   return { child, lines, exited, lastPublished, until, stderr: () => stderr };

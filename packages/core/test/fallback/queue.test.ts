@@ -1,49 +1,19 @@
 /** The stream producer and its durable spool, against a real redis-server and real SQLite files. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  type FaultProxy,
-  type RedisProcess,
-  startFaultProxy,
-  startRedis,
-  stopAllRedis,
-  waitFor,
-} from '@redis-resilience/testkit';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@redis-resilience/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isSpoolFullError } from '../../src/fallback/errors.js';
 import { dedupKey, writeMessage } from '../../src/fallback/publish-script.js';
 import { createQueue, type StreamQueue } from '../../src/fallback/queue.js';
 import { Spool } from '../../src/fallback/spool.js';
 import { init, type RedisResilience } from '../../src/index.js';
-import { FAST, fallbackRecorder, ready } from './helpers.js';
+import { FAST, fallbackRecorder, proxiedRedis, ready } from './helpers.js';
 
-const dirs: string[] = [];
-const spoolFile = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rr-spool-'));
-  dirs.push(dir);
-  return join(dir, 'nested', 'spool.db');
-};
-
-let server: RedisProcess;
-let proxy: FaultProxy;
-let raw: Redis;
-beforeAll(async () => {
-  server = await startRedis();
-  proxy = await startFaultProxy({ host: server.host, port: server.port });
-  raw = new Redis(server.url);
-});
-afterAll(async () => {
-  raw.disconnect();
-  await proxy.close();
-  await stopAllRedis();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const env = proxiedRedis();
+const spoolFile = () => env.spoolFile();
 
 let open: { rr: RedisResilience; queue?: StreamQueue }[] = [];
 afterEach(async () => {
-  await proxy.setMode('pass');
+  await env.proxy.setMode('pass');
   for (const o of open) {
     o.queue?.close();
     await o.rr.close();
@@ -54,7 +24,7 @@ afterEach(async () => {
 /** A queue whose client goes through the fault proxy, so the test can cut it off while Redis keeps its data. */
 async function setup(opts: Parameters<typeof createQueue>[1] = {}) {
   const rec = fallbackRecorder();
-  const rr = init({ redis: proxy.url, ...FAST }, { instrumentation: rec.instrumentation });
+  const rr = init({ redis: env.proxy.url, ...FAST }, { instrumentation: rec.instrumentation });
   const deps = { client: rr.client, instrumentation: rec.instrumentation };
   const queue = createQueue(deps, { spoolPath: spoolFile(), replayIntervalMs: 50, ...opts });
   open.push({ rr, queue });
@@ -66,7 +36,7 @@ let streamN = 0;
 const newStream = () => `events.${++streamN}`;
 
 async function entries(stream: string): Promise<Record<string, string>[]> {
-  const rows = await raw.xrange(stream, '-', '+');
+  const rows = await env.raw.xrange(stream, '-', '+');
   return rows.map(([, flat]) => {
     const o: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) o[flat[i]!] = flat[i + 1]!;
@@ -90,14 +60,14 @@ describe('queue.publish', () => {
       { order: 'o-1', amount: '12.5', blob: '\u0000\u0001\u0002', idempotency_id: r1.id },
       { data: 'plain text', idempotency_id: 'fixed-id' },
     ]);
-    expect(Number(await raw.ttl(dedupKey(stream, 'fixed-id')))).toBeGreaterThan(86_000);
+    expect(Number(await env.raw.ttl(dedupKey(stream, 'fixed-id')))).toBeGreaterThan(86_000);
     expect(queue.spooled()).toBe(0);
   });
 
   it('a command error on a direct publish propagates and nothing is spooled', async () => {
     const { queue } = await setup();
     const stream = newStream();
-    await raw.set(stream, 'not a stream');
+    await env.raw.set(stream, 'not a stream');
     await expect(queue.publish(stream, 'x')).rejects.toThrow(/WRONGTYPE/);
     expect(queue.spooled()).toBe(0);
   });
@@ -117,13 +87,13 @@ describe('queue.publish', () => {
     const { queue, rec } = await setup();
     const stream = newStream();
     await queue.publish(stream, { seq: -1 }); // reaches Redis directly
-    await proxy.setMode('refuse');
+    await env.proxy.setMode('refuse');
     const results = [];
     for (let seq = 0; seq < 50; seq++) results.push(await queue.publish(stream, { seq }, { id: `m${seq}` }));
     expect(results.every((r) => r.spooled && r.streamId === undefined)).toBe(true);
     expect(queue.spooled(stream)).toBe(50);
     expect(queue.spooled()).toBe(50);
-    expect(await raw.xlen(stream)).toBe(1);
+    expect(await env.raw.xlen(stream)).toBe(1);
 
     // Visible: a span event on each publish, a metric hook call, and the spool depth.
     const spooledCalls = rec.of('queue.publish').filter((c) => c.outcome === 'fallback');
@@ -134,7 +104,7 @@ describe('queue.publish', () => {
     expect(rec.fallbacks.filter((f) => f.type === 'queue_spool')).toHaveLength(50);
     expect(rec.spooled.at(-1)).toEqual({ stream, depth: 50 });
 
-    await proxy.setMode('pass');
+    await env.proxy.setMode('pass');
     await waitFor(() => queue.spooled() === 0, { timeoutMs: 10_000, message: 'spool drained' });
     const got = await entries(stream);
     expect(got.map((e) => Number(e.seq))).toEqual([-1, ...Array.from({ length: 50 }, (_, i) => i)]);
@@ -148,7 +118,7 @@ describe('queue.publish', () => {
   it('a full spool rejects with SpoolFullError and stores nothing more', async () => {
     const { queue, rec } = await setup({ maxSpooled: 3 });
     const stream = newStream();
-    await proxy.setMode('refuse');
+    await env.proxy.setMode('refuse');
     for (let i = 0; i < 3; i++) expect((await queue.publish(stream, { i })).spooled).toBe(true);
     const err = await queue.publish(stream, { i: 3 }).catch((e: unknown) => e);
     expect(isSpoolFullError(err)).toBe(true);
@@ -157,7 +127,7 @@ describe('queue.publish', () => {
     expect(queue.spooled()).toBe(3);
     expect(rec.fallbacks.at(-1)).toEqual({ type: 'queue_spool', reason: 'backlog', served: false });
     expect(rec.of('queue.publish').at(-1)).toMatchObject({ outcome: 'failure' });
-    await proxy.setMode('pass');
+    await env.proxy.setMode('pass');
     await waitFor(() => queue.spooled() === 0, { timeoutMs: 10_000 });
     expect((await entries(stream)).map((e) => e.i)).toEqual(['0', '1', '2']);
   });
@@ -166,10 +136,10 @@ describe('queue.publish', () => {
     const stream = newStream();
     const path = spoolFile();
     const first = await setup({ spoolPath: path, replayIntervalMs: 60_000 });
-    await proxy.setMode('refuse');
+    await env.proxy.setMode('refuse');
     for (let seq = 0; seq < 10; seq++) await first.queue.publish(stream, { seq }, { id: `i${seq}` });
     first.queue.close();
-    await proxy.setMode('pass');
+    await env.proxy.setMode('pass');
     // The client reconnects with backoff: wait until it answers before playing the crashed process.
     await ready(first.rr);
 
@@ -181,7 +151,7 @@ describe('queue.publish', () => {
     // And the script itself, run twice for one message, adds it once.
     const again = await writeMessage(first.rr.client, rows[0]!.stream, rows[0]!.id, rows[0]!.fields, 86_400);
     expect(again.added).toBe(false);
-    expect(await raw.xlen(stream)).toBe(4);
+    expect(await env.raw.xlen(stream)).toBe(4);
 
     // A restarted process opens the same spool and replays everything left.
     const second = await setup({ spoolPath: path, replayIntervalMs: 60_000 });
@@ -196,7 +166,7 @@ describe('queue.publish', () => {
     const path = spoolFile();
     await setup({ spoolPath: path });
     const rec = fallbackRecorder();
-    const rr = init({ redis: proxy.url, ...FAST });
+    const rr = init({ redis: env.proxy.url, ...FAST });
     open.push({ rr });
     expect(() => createQueue({ client: rr.client, instrumentation: rec.instrumentation }, { spoolPath: path })).toThrow(
       /is in use by another process/,
@@ -206,11 +176,11 @@ describe('queue.publish', () => {
   it('after maxReplayAttempts command errors a message goes to the dead-letter stream, and order holds', async () => {
     const { queue, rec } = await setup({ maxReplayAttempts: 3 });
     const stream = newStream();
-    await proxy.setMode('refuse');
+    await env.proxy.setMode('refuse');
     await queue.publish(stream, { seq: 0 }, { id: 'd0' });
     await queue.publish(stream, { seq: 1 }, { id: 'd1' });
-    await raw.set(stream, 'a string, so XADD fails with WRONGTYPE');
-    await proxy.setMode('pass');
+    await env.raw.set(stream, 'a string, so XADD fails with WRONGTYPE');
+    await env.proxy.setMode('pass');
     await waitFor(() => queue.spooled() === 0, { timeoutMs: 10_000, message: 'both messages dead-lettered' });
     const dead = await entries(`${stream}:dead`);
     expect(dead.map((e) => e.seq)).toEqual(['0', '1']);
@@ -218,50 +188,52 @@ describe('queue.publish', () => {
     expect(dead[0]!.dead_letter_reason).toMatch(/^WRONGTYPE/);
     expect(rec.sum(rec.deadLettered.filter((d) => d.stream === stream))).toBe(2);
     expect(rec.sum(rec.replayed.filter((d) => d.stream === stream))).toBe(0);
-    expect(await raw.get(stream)).toBe('a string, so XADD fails with WRONGTYPE');
+    expect(await env.raw.get(stream)).toBe('a string, so XADD fails with WRONGTYPE');
   });
 
   it('a stream stuck on a command error does not hold back the others', async () => {
     const { queue } = await setup({ maxReplayAttempts: 1000 });
     const stuck = newStream();
     const fine = newStream();
-    await proxy.setMode('refuse');
+    await env.proxy.setMode('refuse');
     await queue.publish(stuck, { n: 1 });
     await queue.publish(fine, { n: 1 });
     await queue.publish(fine, { n: 2 });
-    await raw.set(stuck, 'x');
-    await proxy.setMode('pass');
+    await env.raw.set(stuck, 'x');
+    await env.proxy.setMode('pass');
     await waitFor(() => queue.spooled(fine) === 0, { timeoutMs: 10_000 });
     expect((await entries(fine)).map((e) => e.n)).toEqual(['1', '2']);
     expect(queue.spooled(stuck)).toBe(1);
   });
 
-  it('replay rate: 2,000 spooled messages drain in order', async () => {
-    const { queue } = await setup({ replayIntervalMs: 60_000 });
+  it('replay rate: one replay() pass drains 2,000 spooled messages in order, at 500 msg/s or more', async () => {
+    const { queue, rr } = await setup({ replayIntervalMs: 60_000 });
     const stream = newStream();
-    await proxy.setMode('refuse');
+    await env.proxy.setMode('refuse');
     for (let seq = 0; seq < 2000; seq++) await queue.publish(stream, { seq, body: 'x'.repeat(100) });
-    await proxy.setMode('pass');
-    // The first replay may find the client still reconnecting; repeat until it drains.
+    await env.proxy.setMode('pass');
+    await ready(rr); // connected again: the pass measures the replay, not the reconnect
     const started = performance.now();
-    let replayed = 0;
-    await waitFor(
-      async () => {
-        replayed += await queue.replay();
-        return queue.spooled() === 0;
-      },
-      { timeoutMs: 30_000, message: 'spool drained by replay()' },
-    );
+    const replayed = await queue.replay();
     const ms = performance.now() - started;
-    console.log(`replay: 2000 messages in ${ms.toFixed(0)} ms (${Math.round((2000 / ms) * 1000)} msg/s)`);
+    const rate = (2000 / ms) * 1000;
+    console.log(`replay: 2000 messages in ${ms.toFixed(0)} ms (${Math.round(rate)} msg/s)`);
     expect(replayed).toBe(2000);
+    expect(queue.spooled()).toBe(0);
+    // Measured 3,000-7,000 msg/s on a local Redis; the floor leaves room for a loaded CI machine, not for a regression
+    // such as a round trip per message that waits for something, or a pass that stops after one batch.
+    expect(rate).toBeGreaterThan(500);
     const got = await entries(stream);
     expect(got.map((e) => Number(e.seq))).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 
-  it('spool write cost: a durable append (WAL, synchronous=FULL)', () => {
-    const spool = new Spool(spoolFile());
+  it.each([
+    ['process', 'NORMAL'],
+    ['machine', 'FULL'],
+  ] as const)('durability %s: the spool runs WAL, exclusive, synchronous=%s', (durability, synchronous) => {
+    const spool = new Spool(spoolFile(), durability);
     try {
+      expect(spool.pragmas()).toEqual({ journalMode: 'wal', synchronous, lockingMode: 'exclusive' });
       const n = 300;
       const started = performance.now();
       for (let i = 0; i < n; i++)
@@ -270,11 +242,25 @@ describe('queue.publish', () => {
           ['body', 'x'.repeat(200)],
         ]);
       const perAppend = (performance.now() - started) / n;
-      console.log(`spool append: ${perAppend.toFixed(2)} ms per message (fsync each), ${n} messages`);
+      console.log(`spool append (${durability}): ${perAppend.toFixed(2)} ms per message, ${n} messages`);
       expect(spool.count('bench')).toBe(n);
-      expect(perAppend).toBeLessThan(50);
     } finally {
       spool.close();
+    }
+  });
+
+  it('the queue opens its spool with the durability it was given', async () => {
+    const { deps } = await setup();
+    for (const [durability, synchronous] of [
+      ['machine', 'FULL'],
+      ['process', 'NORMAL'],
+    ] as const) {
+      const queue = createQueue(deps, { spoolPath: spoolFile(), durability });
+      try {
+        expect(queue.spoolSettings()).toMatchObject({ synchronous });
+      } finally {
+        queue.close();
+      }
     }
   });
 });

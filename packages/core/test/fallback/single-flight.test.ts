@@ -39,4 +39,18 @@ describe('SingleFlight', () => {
     expect(sf.size).toBe(0);
     expect(await sf.run('k', async () => 2)).toBe(2);
   });
+
+  it('rejectAll releases every waiting caller at once; the run still going is forgotten', async () => {
+    const sf = new SingleFlight<number>();
+    let release!: (v: number) => void;
+    const first = Array.from({ length: 100 }, () => sf.run('k', () => new Promise<number>((r) => (release = r))));
+    const closed = new Error('closed');
+    sf.rejectAll(closed);
+    for (const p of first) await expect(p).rejects.toBe(closed);
+    expect(sf.size).toBe(0);
+    // A new call starts a run of its own; the old run settling later changes nothing.
+    const next = sf.run('k', async () => 2);
+    release(1);
+    expect(await next).toBe(2);
+  });
 });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isPortClosed, waitFor } from '@redis-resilience/testkit';
@@ -157,5 +157,92 @@ describe('metrics over HTTP', () => {
     const res = await fetch(`${api}/query?query=${encodeURIComponent('redis_resilience_retry_calls_total')}`);
     const body = (await res.json()) as { data: { result: unknown[] } };
     expect(body.data.result.length).toBe(4);
+  });
+});
+
+describe('the built-in /metrics listener is bounded', () => {
+  /** A raw TCP client that records when the server closed it and what it received. */
+  function client(port: number, request?: string) {
+    const c = { socket: undefined as unknown as Socket, openedAt: 0, closedAt: 0, received: '' };
+    c.socket = connect(port, '127.0.0.1');
+    c.socket.setEncoding('utf8').on('data', (d: string) => {
+      c.received += d;
+    });
+    c.socket.on('error', () => {}); // a reset is one way for the server to close it
+    c.socket.once('close', () => {
+      c.closedAt = performance.now();
+    });
+    const connected = new Promise<void>((r) =>
+      c.socket.once('connect', () => {
+        c.openedAt = performance.now();
+        if (request) c.socket.write(request);
+        r();
+      }),
+    );
+    return Object.assign(c, { connected });
+  }
+  const GET = 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n';
+
+  it('binds loopback unless told otherwise', async () => {
+    const h = harness({ metrics: { port: 0 } });
+    cleanups.push(() => h.telemetry.close());
+    await h.telemetry.startServer();
+    expect(h.telemetry.serverAddress()?.address).toBe('127.0.0.1');
+  });
+
+  it('closes idle sockets after idleTimeoutMs: 500 that never sent a request, and one idle after a response', async () => {
+    const idleTimeoutMs = 500;
+    const h = harness({ metrics: { port: 0, idleTimeoutMs, maxConnections: 1000 } });
+    cleanups.push(() => h.telemetry.close());
+    await h.telemetry.startServer();
+    const port = h.telemetry.serverAddress()!.port;
+    const idle = Array.from({ length: 500 }, () => client(port));
+    const keptAlive = client(port, GET);
+    cleanups.push(() => {
+      for (const c of [...idle, keptAlive]) c.socket.destroy();
+    });
+    await Promise.all([...idle, keptAlive].map((c) => c.connected));
+    await waitFor(() => [...idle, keptAlive].every((c) => c.closedAt > 0), {
+      timeoutMs: idleTimeoutMs + 2500,
+      message: 'the server to close every idle socket',
+    });
+    expect(keptAlive.received).toMatch(/^HTTP\/1\.1 200 OK/);
+    const lived = [...idle, keptAlive].map((c) => c.closedAt - c.openedAt).sort((a, b) => a - b);
+    console.log(`idle sockets closed ${lived[0]!.toFixed(0)}-${lived.at(-1)!.toFixed(0)} ms after connecting`);
+    // Not before the timeout: it is an idle timeout, not a cap on connection age.
+    expect(lived[0]).toBeGreaterThanOrEqual(idleTimeoutMs - 50);
+  });
+
+  it('refuses connections beyond maxConnections, and takes new ones once a slot is free', async () => {
+    const h = harness({ metrics: { port: 0, maxConnections: 5, idleTimeoutMs: 60_000 } });
+    cleanups.push(() => h.telemetry.close());
+    await h.telemetry.startServer();
+    const port = h.telemetry.serverAddress()!.port;
+    // Five keep-alive connections the server has surely accepted: each got its response.
+    const held = Array.from({ length: 5 }, () => client(port, GET));
+    cleanups.push(() => {
+      for (const c of held) c.socket.destroy();
+    });
+    await waitFor(() => held.every((c) => c.received.includes('redis_resilience_')), {
+      timeoutMs: 5000,
+      message: 'five scrapes answered',
+    });
+    const extra = client(port, GET);
+    await waitFor(() => extra.closedAt > 0, { timeoutMs: 5000, message: 'the sixth connection closed by the server' });
+    expect(extra.received).toBe('');
+    expect(held.every((c) => c.closedAt === 0)).toBe(true);
+
+    held[0]!.socket.destroy();
+    const next = await waitFor(
+      async () => {
+        const c = client(port, GET);
+        await c.connected;
+        await waitFor(() => c.closedAt > 0 || c.received.includes('redis_resilience_'), { timeoutMs: 2000 });
+        c.socket.destroy();
+        return c.received.startsWith('HTTP/1.1 200') && c;
+      },
+      { timeoutMs: 5000, message: 'a scrape answered once a slot is free' },
+    );
+    expect(next.received).toContain('redis_resilience_circuit_breaker_state');
   });
 });

@@ -101,6 +101,56 @@ describe('logs', () => {
     expect(logger.entries.at(-1)?.obj).toMatchObject({ status: 'ready', suppressed_errors: 1 });
   });
 
+  it('a damaged spool: one error naming both files; replay failures: one error per reason per 10 s', () => {
+    const logger = recordingLogger();
+    let now = 0;
+    const h = harness({ logger }, { now: () => now });
+    const i = h.telemetry.instrumentation;
+    i.emit('queueSpoolQuarantined', {
+      path: '/var/spool/rr.db',
+      quarantinedAs: '/var/spool/rr.db.damaged-20261127T000000000Z',
+      reason: 'truncated',
+      detail: 'database disk image is malformed',
+      salvaged: 260,
+      unreadable: 0,
+      during: 'open',
+    });
+    expect(logger.entries).toEqual([
+      {
+        level: 'error',
+        obj: {
+          client: 'checkout-api',
+          spool: '/var/spool/rr.db',
+          quarantined_as: '/var/spool/rr.db.damaged-20261127T000000000Z',
+          reason: 'truncated',
+          detail: 'database disk image is malformed',
+          salvaged: 260,
+          unreadable: 0,
+          during: 'open',
+        },
+        msg: 'queue spool damaged (truncated): moved aside, 260 message(s) salvaged into a fresh spool',
+      },
+    ]);
+    for (let n = 0; n < 20; n++) {
+      i.emit('queueReplayFailed', { reason: 'disk_full', error: new Error('database or disk is full') });
+      now += 100;
+    }
+    i.emit('queueReplayFailed', { reason: 'io', error: new Error('disk I/O error') });
+    now = ERROR_LOG_WINDOW_MS + 1;
+    i.emit('queueReplayFailed', { reason: 'disk_full', error: new Error('database or disk is full') });
+    const replay = logger.entries.slice(1);
+    expect(replay.map((e) => [e.level, e.obj.reason, e.obj.suppressed])).toEqual([
+      ['error', 'disk_full', undefined],
+      ['error', 'io', undefined],
+      ['error', 'disk_full', 19],
+    ]);
+    // Kept apart from connection errors: a recovered connection does not report a suppressed replay failure as its own.
+    i.emit('queueReplayFailed', { reason: 'disk_full', error: new Error('database or disk is full') });
+    expect(logger.entries).toHaveLength(4);
+    i.emit('connectionStatus', { status: 'ready' });
+    expect(logger.entries.at(-1)?.obj.suppressed_errors).toBeUndefined();
+  });
+
   it('never logs a password, key, value or error message', () => {
     const logger = recordingLogger();
     const h = harness({ logger, redis: 'redis://:s3cret-pass@10.1.2.3:6380/2' });
