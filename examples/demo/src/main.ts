@@ -138,13 +138,14 @@ async function drill(args: DemoArgs, redis: PrivateRedis, services: readonly Run
       orders: await auditOrders(redis.url(DB[arm]), load.orders, ORDER_AUDIT_WAIT_MS),
     };
   }
+  const breakerTimeline = monitor.breakerTimeline();
   return {
     settings: { ratePerSecond: args.rate, phasesSeconds: args.phases, clientTimeoutMs: args.clientTimeoutMs },
     events: roundAll(events),
     arms,
-    breakerTimeline: monitor.breakerTimeline().map((b) => ({ ...b, t: round(b.t) })),
+    breakerTimeline: breakerTimeline.map((b) => ({ ...b, t: round(b.t) })),
     healthTimeline: monitor.timeline.map((e) => ({ ...e, t: round(e.t) })),
-    acceptance: acceptance(arms),
+    acceptance: acceptance(arms, breakerTimeline, events.redisRestartedAt),
     durationSeconds: round(clock()),
   };
 }

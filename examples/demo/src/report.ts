@@ -124,7 +124,10 @@ export function renderReport(r: DemoReport, color: boolean): string {
   lines.push(`  ${breakerLine(r) || 'no answer from /healthz'}`);
 
   const a = r.acceptance;
-  const verdict = `${pct(a.outageSuccessRate)} served during the outage, p99 ${ms(a.outageP99Ms)} (goal ≥ ${GOAL.successRate} %, p99 < ${GOAL.p99Ms} ms)`;
+  const verdict =
+    `${pct(a.outageSuccessRate)} served during the outage, p99 ${ms(a.outageP99Ms)}, breaker closed ` +
+    `${sec(a.breakerClosedAfterRestartS)} after the restart (goal ≥ ${GOAL.successRate} %, p99 < ${GOAL.p99Ms} ms, ` +
+    `closed ≤ ${GOAL.recoveryS} s)`;
   const naive = r.arms.naive.phases.outage;
   lines.push('', bold('Verdict'));
   lines.push(`  redis-resilience: ${verdict} ${a.passed ? good('PASS') : bad('FAIL')}`);

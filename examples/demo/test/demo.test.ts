@@ -54,6 +54,10 @@ describe('pnpm demo --quick --json', () => {
     expect(orders.duplicated).toBe(0);
   });
 
+  it('closes the breaker within 1.5 s of the restart (the reconnect triggers the probe)', () => {
+    expect(report.acceptance.breakerClosedAfterRestartS).toBeLessThanOrEqual(1.5);
+  });
+
   it('records the breaker opening in the outage and closing after the restart', () => {
     const states = report.breakerTimeline.map((b) => b.state);
     expect(states[0]).toBe('closed');
