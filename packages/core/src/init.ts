@@ -5,8 +5,9 @@
  */
 import { Cluster } from 'ioredis';
 import { BreakerSet } from './breaker/breakers.js';
+import { BreakerGroup } from './breaker/group.js';
 import { Attempts } from './client/attempt.js';
-import { clusterNodeFor } from './client/cluster-routing.js';
+import { clusterNodesFor, watchClusterNodes } from './client/cluster-routing.js';
 import { createClients, endpointOf } from './client/connection-settings.js';
 import { Executor } from './client/executor.js';
 import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
@@ -101,7 +102,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   breakers = new BreakerSet(
     { ...opts.breaker, minProbeIntervalMs: MIN_PROBE_INTERVAL_MS },
     {
-      probe: createProbe(pool, redis, opts.timeouts.commandMs, clock),
+      probe: createProbe(pool, redis, opts.timeouts, clock),
       clock,
       random,
       onTransition: (t) => instr.emit('breakerTransition', t),
@@ -110,11 +111,16 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   );
   const nodes = breakers;
   const defaultBreaker = nodes.get('default');
+  // In a cluster each master reports its own reconnects, so its breaker can probe at once.
+  const unwatchNodes = redis instanceof Cluster ? watchClusterNodes(redis, (n) => nodes.reconnected(n)) : undefined;
   const executor = new Executor({
     connections: pool,
     breakerFor:
       redis instanceof Cluster
-        ? (spec) => nodes.get(clusterNodeFor(redis, spec.operation, spec.args))
+        ? (spec) => {
+            const names = clusterNodesFor(redis, spec.operation, spec.args);
+            return names.length === 1 ? nodes.get(names[0]!) : new BreakerGroup(names.map((n) => nodes.get(n)));
+          }
         : () => defaultBreaker,
     retry: new RetryPolicy(
       opts.retry,
@@ -196,6 +202,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         fallbacks.close();
         executor.close();
         nodes.shutdown();
+        unwatchNodes?.();
         if (slowlog) slowlog.stop();
         await pool.close();
         await telemetry.close();

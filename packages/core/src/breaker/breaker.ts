@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import type { Clock } from '../clock.js';
 import { CircuitOpenError } from '../errors/errors.js';
 import type { ErrorType } from '../errors/types.js';
+import type { CallBreaker } from './group.js';
 import { ProbeSchedule } from './probe-schedule.js';
 import type { BreakerStateName, BreakerTransition, ProbeResult, ProbeTrigger, TransitionCause } from './state.js';
 
@@ -80,7 +81,7 @@ function unref(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
-export class Breaker {
+export class Breaker implements CallBreaker {
   private current: BreakerStateName = 'closed';
   private readonly circuit: OpossumBreaker | undefined;
   private readonly rotation = new EventEmitter();

@@ -6,7 +6,7 @@
  * breaker, the retry policy and telemetry the same classification. The success path costs one promise, one breaker
  * call and one reply-timeout entry; retry-safety is only worked out when an attempt has failed.
  */
-import type { Breaker } from '../breaker/breaker.js';
+import type { CallBreaker } from '../breaker/group.js';
 import type { Clock } from '../clock.js';
 import { classifyError } from '../errors/classify.js';
 import { ClientClosedError, isCircuitOpenError, type RedisUnavailableError } from '../errors/errors.js';
@@ -20,7 +20,7 @@ import type { ConnectionSource } from './pool.js';
 export interface ExecutorDeps {
   connections: ConnectionSource;
   /** Picks the breaker guarding this call (one per cluster node, or the only one). */
-  breakerFor: (spec: CallSpec<unknown>) => Breaker;
+  breakerFor: (spec: CallSpec<unknown>) => CallBreaker;
   retry: RetryPolicy;
   attempts: Attempts;
   telemetry: Instrumentation;
@@ -74,7 +74,7 @@ export class Executor {
 
 class Call<T> {
   private readonly tracker: CallTracker;
-  private readonly breaker: Breaker;
+  private readonly breaker: CallBreaker;
   private readonly deadline: number;
   readonly startedAt: number;
   private attemptNo = 1;
