@@ -34,4 +34,4 @@ export {
   type SentinelSetupOptions,
   startSentinelSetup,
 } from './sentinel.js';
-export { type Truthy, type WaitForOptions, waitFor } from './wait.js';
+export { StopWaiting, type Truthy, type WaitForOptions, waitFor } from './wait.js';
