@@ -34,4 +34,5 @@ export {
   type SentinelSetupOptions,
   startSentinelSetup,
 } from './sentinel.js';
+export { percentile } from './timing.js';
 export { StopWaiting, type Truthy, type WaitForOptions, waitFor } from './wait.js';
