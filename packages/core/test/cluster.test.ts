@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { percentile, startCluster, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, isCircuitOpenError } from '../src/index.js';
+import { init, isCircuitOpenError, isRedisUnavailableError } from '../src/index.js';
 import { settle } from './helpers.js';
 
 afterAll(stopAllRedis);
@@ -26,9 +26,20 @@ describe('cluster', () => {
       await victim!.kill();
 
       // Keys on the dead node fail (typed) until their breaker opens, then fail fast.
-      await waitFor(async () => isCircuitOpenError(await rr.client.get(victimKey!).catch((e: unknown) => e)), {
-        timeoutMs: 20_000,
-      });
+      const beforeOpen: unknown[] = [];
+      await waitFor(
+        async () => {
+          const error = await rr.client.get(victimKey!).then(
+            () => 'succeeded',
+            (e: unknown) => e,
+          );
+          if (isCircuitOpenError(error)) return true;
+          beforeOpen.push(error);
+          return false;
+        },
+        { timeoutMs: 20_000, message: "the dead master's breaker to open" },
+      );
+      expect(beforeOpen.filter((e) => !isRedisUnavailableError(e)).map(String)).toEqual([]);
       const samples: number[] = [];
       for (let i = 0; i < 20; i++) {
         const fast = await settle(rr.client.get(victimKey!));
