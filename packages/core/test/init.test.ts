@@ -1,5 +1,5 @@
 /** The init() contract: inputs it accepts, the first-connection wait, batches, blocking commands and close(). */
-import { freePort, startRedis, stopAllRedis } from '@redis-resilience/testkit';
+import { freePort, percentile, startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -101,10 +101,14 @@ describe('batches', () => {
     for (let i = 0; i < 20 && (await rr.health()).breaker.state !== 'open'; i++) {
       await rr.client.get('x').catch(() => {});
     }
-    const { error, ms } = await settle(rr.client.pipeline().get('x').get('y').exec());
-    expect(isCircuitOpenError(error)).toBe(true);
-    expect((error as { operation: string }).operation).toBe('pipeline');
-    expect(ms).toBeLessThan(50);
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { error, ms } = await settle(rr.client.pipeline().get('x').get('y').exec());
+      expect(isCircuitOpenError(error), String(error)).toBe(true);
+      expect((error as { operation: string }).operation).toBe('pipeline');
+      samples.push(ms);
+    }
+    expect(percentile(samples, 90)).toBeLessThan(50);
   });
 });
 

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as source from '../src/index.js';
 
 const pkgDir = path.resolve(import.meta.dirname, '..');
 const probe = `
@@ -10,10 +11,34 @@ const probe = `
   const rr = m.init({ redis: 'redis://127.0.0.1:1', queue: { maxWaitMs: 50 }, retry: { maxAttempts: 1 }, tracing: false });
   rr.client.get('k').then(
     () => { console.log('unexpected success'); process.exit(1); },
-    async (e) => { console.log(JSON.stringify({ code: e.code, guard: m.isRedisUnavailableError(e), names: m.METRIC_NAMES.length, sessions: typeof rr.sessions.get })); await rr.close(); },
+    async (e) => {
+      const api = Object.fromEntries(Object.keys(m).sort().map((k) => [k, typeof m[k]]));
+      console.log(JSON.stringify({ code: e.code, guard: m.isRedisUnavailableError(e), sessions: typeof rr.sessions.get, api, metricNames: m.METRIC_NAMES }));
+      await rr.close();
+    },
   );`;
 
-function run(kind: 'cjs' | 'esm'): { code: string; guard: boolean; names: number; sessions: string } {
+interface Probe {
+  code: string;
+  guard: boolean;
+  sessions: string;
+  /** Every export by name (sorted), with its typeof. */
+  api: Record<string, string>;
+  metricNames: string[];
+}
+
+const runs = new Map<string, Probe>();
+/** One child process per build, shared by the tests. */
+function run(kind: 'cjs' | 'esm'): Probe {
+  let probed = runs.get(kind);
+  if (!probed) {
+    probed = probeBuild(kind);
+    runs.set(kind, probed);
+  }
+  return probed;
+}
+
+function probeBuild(kind: 'cjs' | 'esm'): Probe {
   const source =
     kind === 'cjs'
       ? probe.replace('MODULE', "require('@redis-resilience/core')")
@@ -40,12 +65,16 @@ describe('package exports', () => {
   for (const kind of ['cjs', 'esm'] as const) {
     it(`${kind}: init works and the error guards recognise the errors`, () => {
       // rr.sessions loads the optional express-session peer at run time: that must work from both builds too.
-      expect(run(kind)).toEqual({
-        code: 'ERR_REDIS_UNAVAILABLE',
-        guard: true,
-        names: expect.any(Number),
-        sessions: 'function',
-      });
+      expect(run(kind)).toMatchObject({ code: 'ERR_REDIS_UNAVAILABLE', guard: true, sessions: 'function' });
     });
   }
+
+  it('cjs and esm export the same names, of the same kinds, as the source (and the same metric names)', () => {
+    const api = Object.fromEntries(Object.entries(source).map(([name, value]) => [name, typeof value]));
+    expect(Object.keys(api)).toContain('init');
+    expect(run('esm').api).toEqual(api);
+    expect(run('cjs').api).toEqual(api);
+    expect(run('esm').metricNames).toEqual([...source.METRIC_NAMES]);
+    expect(run('cjs').metricNames).toEqual([...source.METRIC_NAMES]);
+  });
 });

@@ -2,7 +2,7 @@
 import { startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, isPoolTimeoutError, type RedisResilience } from '../src/index.js';
+import { init, isPoolTimeoutError, isRedisUnavailableError, type RedisResilience } from '../src/index.js';
 import type { Instrumentation } from '../src/instrumentation.js';
 import { recordingInstrumentation, settle } from './helpers.js';
 
@@ -60,8 +60,8 @@ describe('pool', () => {
     );
     await waitFor(() => release.length === 2);
     const waiting = rr.withConnection(async (c) => c.ping(), { timeoutMs: 5000 });
-    await waitFor(() => stats().pending === 1);
-    expect(stats().used).toBe(2);
+    await waitFor(() => stats().pending > 0, { message: 'the third lease to wait' });
+    expect(stats()).toMatchObject({ used: 2, pending: 1 });
     for (const r of release) r();
     expect(await waiting).toBe('PONG');
     await Promise.all(held);
@@ -105,16 +105,27 @@ describe('pool', () => {
   it('WATCH/MULTI on a leased connection is a real optimistic transaction', async () => {
     const { rr } = poolWith(2);
     await rr.client.set('bal', '10');
-    const result = await rr.withConnection(async (conn) => {
-      await conn.watch('bal');
-      const bal = Number(await conn.get('bal'));
-      return conn
-        .multi()
-        .set('bal', String(bal - 3))
-        .exec();
-    });
-    expect(result).toEqual([[null, 'OK']]);
-    expect(await rr.client.get('bal')).toBe('7');
+    const other = new Redis(server.url);
+    /** Read, let `meanwhile` run between WATCH and EXEC, then write the balance less 3 in a transaction. */
+    const debit = (meanwhile: () => Promise<unknown>) =>
+      rr.withConnection(async (conn) => {
+        await conn.watch('bal');
+        const bal = Number(await conn.get('bal'));
+        await meanwhile();
+        return conn
+          .multi()
+          .set('bal', String(bal - 3))
+          .exec();
+      });
+    try {
+      expect(await debit(async () => {})).toEqual([[null, 'OK']]);
+      expect(await rr.client.get('bal')).toBe('7');
+      // Another client writes the watched key before EXEC: the transaction is discarded, and the other write stands.
+      expect(await debit(() => other.set('bal', '100'))).toBeNull();
+      expect(await rr.client.get('bal')).toBe('100');
+    } finally {
+      other.disconnect();
+    }
   });
 });
 
@@ -127,7 +138,7 @@ describe('pool through an outage', () => {
     await s.kill();
     for (let i = 0; i < 3; i++) {
       const { error } = await settle(rr.withConnection((c) => c.ping()));
-      expect(error).toBeDefined();
+      expect(isRedisUnavailableError(error), String(error)).toBe(true);
       expect(isPoolTimeoutError(error)).toBe(false); // the connection was leased, then found down: not a pool timeout
     }
     await s.restart();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { onProcessExit } from './reaper.js';
-import { type RedisProcess, startRedis } from './redis-server.js';
+import { deadProcesses, type RedisProcess, startRedis } from './redis-server.js';
 import { ping } from './resp.js';
 import { waitFor } from './wait.js';
 
@@ -191,6 +191,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Redi
         timeoutMs: READY_TIMEOUT_MS,
         intervalMs: 100,
         message: `the new cluster of ${total} nodes to report cluster_state:ok and agree on CLUSTER SLOTS`,
+        fatal: () => deadProcesses(started),
       },
     );
 

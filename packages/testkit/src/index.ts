@@ -18,7 +18,13 @@ export {
 export { decodeAnyValue, decodeAttributes, flattenTraceRequest } from './otlp-decode.js';
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 export { type ConnectOutcome, freePort, isPortClosed, tryConnect } from './ports.js';
-export { type RedisProcess, type StartRedisOptions, startRedis, stopAllRedis } from './redis-server.js';
+export {
+  deadProcesses,
+  type RedisProcess,
+  type StartRedisOptions,
+  startRedis,
+  stopAllRedis,
+} from './redis-server.js';
 export {
   encodeCommand,
   ping,
@@ -34,4 +40,5 @@ export {
   type SentinelSetupOptions,
   startSentinelSetup,
 } from './sentinel.js';
-export { type Truthy, type WaitForOptions, waitFor } from './wait.js';
+export { percentile } from './timing.js';
+export { StopWaiting, type Truthy, type WaitForOptions, waitFor } from './wait.js';

@@ -2,6 +2,7 @@
  * Decoding of OTLP/JSON trace export requests (ExportTraceServiceRequest) into flat, plain-JS spans.
  * Field shapes follow the OTLP JSON mapping as produced by @opentelemetry/otlp-transformer's JSON encoder:
  * ids are hex strings, intValue may be a number or a decimal string (64-bit ints), enums are numbers.
+ * A decoded protobuf request (otlp-protobuf.ts) arrives in the same shape, with its ids in base64.
  */
 
 export interface DecodedSpan {

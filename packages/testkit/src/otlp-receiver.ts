@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { type DecodedSpan, flattenTraceRequest } from './otlp-decode.js';
+import { decodeTraceRequestProtobuf, TRACE_RESPONSE_PROTOBUF } from './otlp-protobuf.js';
 import { waitFor } from './wait.js';
 
 export type ReceivedSpan = DecodedSpan;
@@ -11,7 +12,10 @@ export interface OtlpReceiver {
   readonly url: string;
   /** `${url}/v1/traces` (what the trace exporter's `url` option expects). */
   readonly tracesUrl: string;
-  /** Every request body received, decompressed, as text: lets tests assert a secret appears nowhere. */
+  /**
+   * Every request body received, decompressed, as text: lets tests assert a secret appears nowhere. Strings stand
+   * verbatim in protobuf bodies too, as UTF-8 bytes among the binary fields.
+   */
   rawBodies(): string[];
   spans(): ReceivedSpan[];
   waitForSpans(pred: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
@@ -45,7 +49,22 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** A real OTLP/HTTP (JSON) trace receiver on 127.0.0.1, so tests observe exactly what an exporter sends. */
+/** The request body as an OTLP/JSON-shaped object, by its Content-Type, or what is wrong with it. */
+function parseExport(type: string, body: Buffer): { request: unknown } | { error: string } {
+  try {
+    return {
+      request: type === 'application/x-protobuf' ? decodeTraceRequestProtobuf(body) : JSON.parse(body.toString()),
+    };
+  } catch (err) {
+    const what = type === 'application/x-protobuf' ? 'protobuf ExportTraceServiceRequest' : 'JSON';
+    return { error: `invalid ${what}: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * A real OTLP/HTTP trace receiver on 127.0.0.1, so tests observe exactly what an exporter sends. It takes both
+ * encodings that OTLP/HTTP (and Jaeger's OTLP endpoint) accepts: JSON and protobuf.
+ */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   let bodies: string[] = [];
   let received: ReceivedSpan[] = [];
@@ -60,27 +79,25 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         return;
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      if (type === 'application/x-protobuf') {
+      if (type !== 'application/json' && type !== 'application/x-protobuf') {
         reply(res, 415, {
-          message:
-            'this test receiver decodes OTLP/HTTP JSON only: use @opentelemetry/exporter-trace-otlp-http ' +
-            '(Content-Type: application/json), not the protobuf exporter',
+          message: `unsupported Content-Type ${type}; expected application/json or application/x-protobuf`,
         });
         return;
       }
-      if (type !== 'application/json') {
-        reply(res, 415, { message: `unsupported Content-Type ${type}; expected application/json` });
+      const parsed = parseExport(type, body);
+      if ('error' in parsed) {
+        reply(res, 400, { message: parsed.error });
         return;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        reply(res, 400, { message: `invalid JSON: ${(err as Error).message}` });
-        return;
+      received.push(...flattenTraceRequest(parsed.request));
+      // OTLP/HTTP answers in the encoding of the request.
+      if (type === 'application/x-protobuf') {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+        res.end(TRACE_RESPONSE_PROTOBUF);
+      } else {
+        reply(res, 200, {});
       }
-      received.push(...flattenTraceRequest(parsed));
-      reply(res, 200, {});
     } catch (err) {
       reply(res, 400, { message: (err as Error).message });
     }

@@ -33,6 +33,8 @@ export interface RedisProcess {
   readonly url: string;
   /** Pid of the current (or last) redis-server process; changes after restart(). */
   readonly pid: number;
+  /** Whether the process is alive (a paused one too): false once it exited, was killed or stopped. */
+  readonly running: boolean;
   /** SIGKILL; resolves once the process has exited and the port refuses connections. */
   kill(): Promise<void>;
   /** SIGTERM (graceful shutdown); resolves once the process has exited and the port is closed. */
@@ -52,6 +54,12 @@ const LOG_TAIL_BYTES = 8_192;
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 const CLI_TIMEOUT_MS = 10_000;
+
+/** For waitFor's `fatal`: which of `processes` died, as a reason to stop waiting for them; false while all run. */
+export function deadProcesses(processes: readonly RedisProcess[]): string | false {
+  const dead = processes.filter((p) => !p.running).map((p) => p.port);
+  return dead.length > 0 && `redis-server exited on port ${dead.join(', ')}`;
+}
 
 const live = new Set<RedisInstance>();
 onProcessExit(() => {
@@ -106,6 +114,10 @@ class RedisInstance implements RedisProcess {
 
   get pid(): number {
     return this.lastPid;
+  }
+
+  get running(): boolean {
+    return isRunning(this.child);
   }
 
   async start(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onProcessExit } from './reaper.js';
-import { type RedisProcess, startRedis } from './redis-server.js';
+import { deadProcesses, type RedisProcess, startRedis } from './redis-server.js';
 import { encodeCommand, rawExchange } from './resp.js';
 import { waitFor } from './wait.js';
 
@@ -136,7 +136,12 @@ export async function startSentinelSetup(opts: SentinelSetupOptions = {}): Promi
         const info = await master.cli('INFO', 'replication');
         return info.includes(`port=${replica.port},state=online`);
       },
-      { timeoutMs: READY_TIMEOUT_MS, intervalMs: 50, message: `replica ${replica.port} to be online on the master` },
+      {
+        timeoutMs: READY_TIMEOUT_MS,
+        intervalMs: 50,
+        message: `replica ${replica.port} to be online on the master`,
+        fatal: () => deadProcesses([master, replica]),
+      },
     );
 
     const configs = Array.from({ length: o.sentinels }, (_, i) => {
@@ -164,6 +169,7 @@ export async function startSentinelSetup(opts: SentinelSetupOptions = {}): Promi
           timeoutMs: READY_TIMEOUT_MS,
           intervalMs: 100,
           message: `sentinel ${sentinel.port} to know master ${master.port}, replica ${replica.port} and sentinels ${others.join(', ')}`,
+          fatal: () => deadProcesses([master, replica, ...sentinels]),
         });
       }),
     );

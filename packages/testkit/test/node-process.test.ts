@@ -31,7 +31,10 @@ describe('runNode / spawnNode', () => {
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
     });
-    await waitFor(() => out.includes('ready'), { message: 'the fixture to start' });
+    await waitFor(() => out.includes('ready'), {
+      message: 'the fixture to start',
+      fatal: () => child.exitCode !== null && `the fixture exited with code ${child.exitCode}`,
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.once('exit', (_code, signal) => resolve(signal)),
     );

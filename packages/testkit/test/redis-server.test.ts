@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ping, rawExchange, startRedis, stopAllRedis, tryConnect } from '../src/index.js';
+import {
+  deadProcesses,
+  ping,
+  rawExchange,
+  StopWaiting,
+  startRedis,
+  stopAllRedis,
+  tryConnect,
+  waitFor,
+} from '../src/index.js';
 import { connectProbe, isAlive, PING, waitForPong } from './helpers.js';
 
 afterAll(() => stopAllRedis());
@@ -60,6 +69,29 @@ describe('startRedis', () => {
     probe.socket.destroy();
     expect(await redis.cli('PING')).toBe('PONG');
     await redis.kill();
+  });
+
+  it('running follows the process, and deadProcesses() ends a wait on a server that died', async () => {
+    const [a, b] = [await startRedis(), await startRedis()];
+    expect([a.running, b.running]).toEqual([true, true]);
+    a.pause();
+    expect(a.running).toBe(true); // stopped, not dead
+    a.resume();
+    expect(deadProcesses([a, b])).toBe(false);
+    process.kill(b.pid, 'SIGKILL'); // from outside, as a crash would
+    const started = Date.now();
+    const error = await waitFor(async () => (await b.cli('PING').catch(() => '')) === 'PONG', {
+      timeoutMs: 10_000,
+      fatal: () => deadProcesses([a, b]),
+    }).catch((err: Error) => err);
+    expect(error).toBeInstanceOf(StopWaiting);
+    expect((error as Error).message).toContain(`fatal: redis-server exited on port ${b.port}`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect([a.running, b.running]).toEqual([true, false]);
+    await b.restart();
+    expect(b.running).toBe(true);
+    await Promise.all([a.kill(), b.stop()]);
+    expect([a.running, b.running]).toEqual([false, false]);
   });
 
   it('kill() and stop() work on a paused server', async () => {

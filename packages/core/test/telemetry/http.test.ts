@@ -149,7 +149,12 @@ describe('metrics over HTTP', () => {
         };
         return body.data?.flatMap((d) => d.exemplars).find((e) => e.labels.trace_id === traceId);
       },
-      { timeoutMs: 30_000, intervalMs: 250, message: 'Prometheus to store the exemplar of the traced call' },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        message: 'Prometheus to store the exemplar of the traced call',
+        fatal: () => prometheus.exitCode !== null && `prometheus exited with code ${prometheus.exitCode}`,
+      },
     );
     expect(exemplar.labels.span_id).toBe(h.byName('GET')[0]!.spanContext().spanId);
 

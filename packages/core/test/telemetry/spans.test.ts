@@ -1,6 +1,12 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AlwaysOffSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { ReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/errors/classify.js';
@@ -227,8 +233,11 @@ describe('spans', () => {
         h.telemetry.instrumentation.startCall('get', []).end('success', 1);
         parent.end();
       });
-      const [get, parent] = h.spans();
-      expect(get?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
+      const spans = h.spans();
+      expect(spans.map((s) => s.name)).toEqual(['GET', 'GET /checkout']);
+      const [get, parent] = spans as [ReadableSpan, ReadableSpan];
+      expect(get.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+      expect(get.spanContext().traceId).toBe(parent.spanContext().traceId);
     });
   });
 
