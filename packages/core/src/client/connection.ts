@@ -115,11 +115,6 @@ export class Connection {
     this.listeners.push([event, fn]);
   }
 
-  /** This connection has been ready at least once: Redis was reachable with these settings. */
-  get everReady(): boolean {
-    return this.wasReady;
-  }
-
   private onStatus(status: string): void {
     this.telemetry.emit('connectionStatus', { status });
     if (status === 'connecting') {

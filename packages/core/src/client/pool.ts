@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import { ClientClosedError, OfflineQueueFullError, PoolTimeoutError, RedisUnavailableError } from '../errors/errors.js';
+import { classifyError } from '../errors/classify.js';
 import type { ErrorType } from '../errors/types.js';
 import type { Instrumentation } from '../instrumentation.js';
 import { Connection, type ConnectionConfig, type RedisClient } from './connection.js';
@@ -223,8 +224,10 @@ export class ConnectionPool implements ConnectionSource {
 
   private notSent(operation: string, waitMs: number): RedisUnavailableError {
     const type: ErrorType = this.lastConnectionErrorType ?? 'timeout';
-    // Never reached with these settings and known down: a misconfiguration, which no retry within a call can fix.
-    const neverReached = waitMs === 0 && this.connections.every((c) => !c.everReady);
+    const last = this.primary.lastConnectionError;
+    // Known down for a reason the next attempt will not find changed (a wrong password, TLS to a plain port, a
+    // missing socket, no cluster): say so, so that no retry waits out its backoff for nothing.
+    const hopeless = waitMs === 0 && last !== undefined && !classifyError(last).retryable;
     const why = waitMs === 0 ? 'Redis is not reachable' : `no connection within ${waitMs} ms`;
     return new RedisUnavailableError(`${operation.toUpperCase()} not sent: ${why} (${type})`, {
       operation,
@@ -232,7 +235,7 @@ export class ConnectionPool implements ConnectionSource {
       attempts: 1,
       sent: false,
       cause: this.primary.lastConnectionError,
-      ...(neverReached && { retryable: false }),
+      ...(hopeless && { retryable: false }),
     });
   }
 }

@@ -22,8 +22,6 @@ const NODE_CODES: Record<string, ConnectionErrorType> = {
   ECONNABORTED: 'reset',
   ETIMEDOUT: 'timeout',
   ESOCKETTIMEDOUT: 'timeout',
-  // A unix socket path with nothing behind it: nothing listens there, as with a refused port.
-  ENOENT: 'refused',
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   EAI_FAIL: 'dns',
@@ -111,6 +109,9 @@ export function classifyError(err: unknown): Classification {
   const code = field(err, 'code');
 
   if (typeof code === 'string') {
+    // A unix socket path with no file behind it: nothing listens there, as with a refused port, but it is a setting
+    // to fix (or a server that is not running), not something the next attempt will find changed.
+    if (code === 'ENOENT') return result('connection', 'refused', true, false);
     const type = NODE_CODES[code];
     if (type) return result('connection', type, type === 'dns' || type === 'refused');
     if (/^ERR_(TLS|SSL)_|CERT|SELF_SIGNED|^UNABLE_TO_(GET|VERIFY|DECRYPT)|_SIGNATURE/.test(code)) {
@@ -135,7 +136,8 @@ export function classifyError(err: unknown): Classification {
   if (message.startsWith('Command aborted due to connection close')) return result('connection', 'closed');
   if (message === 'Command timed out') return result('connection', 'timeout');
   if (message.includes('None of startup nodes is available')) return result('connection', 'refused', true);
-  if (name === 'ClusterAllFailedError') return result('connection', 'clusterdown');
+  // No seed answered the slots query (unreachable, or not a cluster): another attempt within a call cannot help.
+  if (name === 'ClusterAllFailedError') return result('connection', 'clusterdown', false, false);
   if (/\b(SSL|TLS)\b/i.test(message) || message.includes('certificate')) return result('connection', 'tls', true);
   if (message.includes('getaddrinfo') || message.includes('Name or service not known')) {
     return result('connection', 'dns', true);

@@ -5,7 +5,8 @@
  * or a replay interrupted between XADD and the spool delete, finds the marker and adds nothing.
  */
 import type { ResilientClient } from '../client/guarded-client.js';
-import type { Fields } from './spool.js';
+import type { Fields, FieldValue } from './spool-format.js';
+import type { StreamPayload } from './types.js';
 
 const SCRIPT = `
 local seen = redis.call('GET', KEYS[1])
@@ -45,4 +46,24 @@ export async function writeMessage(
   for (const [f, v] of fields) args.push(f, v);
   const reply = (await client.eval(SCRIPT, 2, ...args)) as [number, string | Buffer];
   return { added: Number(reply[0]) === 1, streamId: String(reply[1]) };
+}
+
+/** Payload to stream fields, with the idempotency id added as its own field. */
+export function toFields(payload: StreamPayload, id: string): Fields {
+  const fields: [string, FieldValue][] = [];
+  if (typeof payload === 'string') {
+    fields.push(['data', payload]);
+  } else if (typeof payload === 'object' && payload !== null && !Buffer.isBuffer(payload)) {
+    for (const [f, v] of Object.entries(payload)) {
+      if (f === ID_FIELD) throw new TypeError(`queue.publish: the field name ${ID_FIELD} is reserved; pass opts.id`);
+      if (typeof v === 'string' || Buffer.isBuffer(v)) fields.push([f, v]);
+      else if (typeof v === 'number' && Number.isFinite(v)) fields.push([f, String(v)]);
+      else throw new TypeError(`queue.publish: field values must be strings, finite numbers or Buffers`);
+    }
+    if (fields.length === 0) throw new TypeError('queue.publish: payload has no fields');
+  } else {
+    throw new TypeError('queue.publish: payload must be a string or an object of fields');
+  }
+  fields.push([ID_FIELD, id]);
+  return fields;
 }

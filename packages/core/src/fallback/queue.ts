@@ -7,17 +7,21 @@
  * error moves to `<stream><deadLetterSuffix>` after `maxReplayAttempts`. A damaged spool file is moved aside and
  * replaced by a fresh one (spool-recovery.ts); replay failures are counted and shown in `health()`, never swallowed.
  */
-import { ClientClosedError, InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
+import { ClientClosedError, isRedisUnavailableError } from '../errors/errors.js';
 import type { QueueHealth } from '../health.js';
 import type { ReplayFailureReason, SpoolQuarantine } from '../instrumentation.js';
 import type { FallbackDeps } from './deps.js';
 import { SpoolFullError } from './errors.js';
 import { uuidv7 } from './ids.js';
-import { ID_FIELD, writeMessage } from './publish-script.js';
-import { type Fields, type FieldValue, type SpooledMessage, type SpoolSettings, spoolErrorReason } from './spool.js';
+import { toFields, writeMessage } from './publish-script.js';
+import { resolveQueueOptions } from './queue-options.js';
+
+export { QUEUE_DEFAULTS, resolveQueueOptions } from './queue-options.js';
+
+import { type Fields, type SpooledMessage, type SpoolSettings, spoolErrorReason } from './spool.js';
 import { RecoveringSpool } from './spool-recovery.js';
 import type { PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
-import { checkKeys, nonEmptyString, optionalString, positiveInt } from './validate.js';
+import { nonEmptyString } from './validate.js';
 
 export interface StreamQueue {
   /**
@@ -50,50 +54,8 @@ export const CLOSED_QUEUE: StreamQueue = Object.freeze({
   close() {},
 });
 
-export const QUEUE_DEFAULTS = Object.freeze({
-  spoolPath: './.redis-resilience/spool.db',
-  durability: 'process' as 'process' | 'machine',
-  maxSpooled: 100_000,
-  maxReplayAttempts: 5,
-  deadLetterSuffix: ':dead',
-  replayIntervalMs: 1000,
-  dedupTtlSeconds: 86_400,
-});
-
-function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
-  if (allowed.includes(value as T)) return value as T;
-  throw new InvalidOptionsError(field, [`${field}: must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`]);
-}
-
 /** Spooled messages read per replay step. */
 const REPLAY_BATCH = 100;
-
-/** Defaults merged and every field checked; called by createFallbacks at init, so a bad option fails there. */
-export function resolveQueueOptions(opts: StreamQueueOptions = {}): Required<StreamQueueOptions> {
-  checkKeys('fallbacks.queue', opts, Object.keys(QUEUE_DEFAULTS));
-  const q = 'fallbacks.queue';
-  const cfg = {
-    spoolPath: optionalString(`${q}.spoolPath`, opts.spoolPath, QUEUE_DEFAULTS.spoolPath),
-    durability: oneOf(`${q}.durability`, opts.durability ?? QUEUE_DEFAULTS.durability, ['process', 'machine'] as const),
-    maxSpooled: positiveInt(`${q}.maxSpooled`, opts.maxSpooled ?? QUEUE_DEFAULTS.maxSpooled),
-    maxReplayAttempts: positiveInt(
-      `${q}.maxReplayAttempts`,
-      opts.maxReplayAttempts ?? QUEUE_DEFAULTS.maxReplayAttempts,
-    ),
-    deadLetterSuffix: optionalString(`${q}.deadLetterSuffix`, opts.deadLetterSuffix, QUEUE_DEFAULTS.deadLetterSuffix),
-    replayIntervalMs: positiveInt(`${q}.replayIntervalMs`, opts.replayIntervalMs ?? QUEUE_DEFAULTS.replayIntervalMs),
-    dedupTtlSeconds: positiveInt(`${q}.dedupTtlSeconds`, opts.dedupTtlSeconds ?? QUEUE_DEFAULTS.dedupTtlSeconds),
-  };
-  if (cfg.spoolPath === '') {
-    throw new InvalidOptionsError(`${q}.spoolPath`, [`${q}.spoolPath: must be a file path`]);
-  }
-  if (cfg.deadLetterSuffix === '') {
-    throw new InvalidOptionsError(`${q}.deadLetterSuffix`, [
-      `${q}.deadLetterSuffix: must be non-empty, or dead letters would go back to their own stream`,
-    ]);
-  }
-  return cfg;
-}
 
 export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): ManagedQueue {
   const { client, instrumentation } = deps;
@@ -291,24 +253,4 @@ export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): 
       if (!replaying) spool.close(); // else the running pass closes it when it ends
     },
   };
-}
-
-/** Payload to stream fields, with the idempotency id added as its own field. */
-function toFields(payload: StreamPayload, id: string): Fields {
-  const fields: [string, FieldValue][] = [];
-  if (typeof payload === 'string') {
-    fields.push(['data', payload]);
-  } else if (typeof payload === 'object' && payload !== null && !Buffer.isBuffer(payload)) {
-    for (const [f, v] of Object.entries(payload)) {
-      if (f === ID_FIELD) throw new TypeError(`queue.publish: the field name ${ID_FIELD} is reserved; pass opts.id`);
-      if (typeof v === 'string' || Buffer.isBuffer(v)) fields.push([f, v]);
-      else if (typeof v === 'number' && Number.isFinite(v)) fields.push([f, String(v)]);
-      else throw new TypeError(`queue.publish: field values must be strings, finite numbers or Buffers`);
-    }
-    if (fields.length === 0) throw new TypeError('queue.publish: payload has no fields');
-  } else {
-    throw new TypeError('queue.publish: payload must be a string or an object of fields');
-  }
-  fields.push([ID_FIELD, id]);
-  return fields;
 }
