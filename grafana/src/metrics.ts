@@ -3,7 +3,7 @@
  * does not emit. The only names spelled out here are the recording rules (defined in alerts/redis-resilience.rules.yml)
  * and redis_exporter's metrics, both checked by test/metric-names.test.ts.
  */
-import { CATALOG, type MetricKey, metricName } from '../../packages/core/src/telemetry/catalog.js';
+import { CATALOG, type MetricKey, metricName } from '@redis-resilience/core/catalog';
 
 export type HistogramSeries = 'bucket' | 'count' | 'sum';
 

@@ -1,6 +1,7 @@
 /** (b) every expression parses; (c) every metric it names exists; label names exist on the metrics they filter. */
+
+import { seriesNames } from '@redis-resilience/core/catalog';
 import { describe, expect, it } from 'vitest';
-import { seriesNames } from '../../packages/core/src/telemetry/catalog.js';
 import { annotationQueries, panelQueries, substituteVariables, variableQueries } from '../src/queries.js';
 import { RECORDED } from '../src/recording-rules.js';
 import { REDIS_EXPORTER_METRICS } from '../src/redis-exporter.js';

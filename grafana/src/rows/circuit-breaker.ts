@@ -1,4 +1,4 @@
-import { BREAKER_STATES, type BreakerStateName } from '../../../packages/core/src/telemetry/catalog.js';
+import { BREAKER_STATES, type BreakerStateName } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, stat, stateTimeline, timeseries, valueMap } from '../common.js';
 import { increase, rate, selector } from '../metrics.js';
 

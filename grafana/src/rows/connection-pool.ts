@@ -1,5 +1,5 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { CONNECTION_ERROR_TYPES } from '../../../packages/core/src/telemetry/catalog.js';
+import { CONNECTION_ERROR_TYPES } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, timeseries } from '../common.js';
 import { increase, quantile, rate, selector } from '../metrics.js';
 

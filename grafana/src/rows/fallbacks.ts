@@ -1,6 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { CACHE_RESULTS, FALLBACK_TYPES } from '../../../packages/core/src/telemetry/catalog.js';
+import { CACHE_RESULTS, FALLBACK_TYPES } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, timeseries } from '../common.js';
 import { increase, rate, selector } from '../metrics.js';
 import { RECORDED, recorded } from '../recording-rules.js';

@@ -1,6 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
-import { OUTCOMES, type Outcome } from '../../../packages/core/src/telemetry/catalog.js';
+import { OUTCOMES, type Outcome } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, stat, timeseries } from '../common.js';
 import { quantile, rate, selector } from '../metrics.js';
 import { RECORDED, recorded } from '../recording-rules.js';

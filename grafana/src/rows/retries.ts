@@ -1,5 +1,5 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { RETRY_CALL_KINDS, type RetryCallKind } from '../../../packages/core/src/telemetry/catalog.js';
+import { RETRY_CALL_KINDS, type RetryCallKind } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, timeseries } from '../common.js';
 import { rate } from '../metrics.js';
 import { RECORDED, recorded } from '../recording-rules.js';
