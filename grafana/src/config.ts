@@ -80,9 +80,10 @@ export const DEFAULT_CONFIG: MixinConfig = {
   },
   // One Redis outage pages each affected service once, through RedisHighFailureRatio: the symptom its users see.
   // The rest are causes or consequences of the same outage and become tickets (muted by the Alertmanager
-  // inhibition while the page fires).
+  // inhibition while the page fires). 90s: a full outage pages after about a minute and a half; one of a minute or
+  // less (a failover, a restart) does not page, because the 1m window forgets it first (alerts/tests/blip.test.yml).
   alerts: {
-    RedisHighFailureRatio: { urgency: 'page', for: '1m' },
+    RedisHighFailureRatio: { urgency: 'page', for: '90s' },
     RedisCircuitBreakerOpen: { urgency: 'ticket', for: '1m' },
     RedisServerDown: { urgency: 'ticket', for: '1m' },
     RedisRetryStorm: { urgency: 'ticket', for: '5m' },
