@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's commands: `npm run demo`, `npm test`, `npm run bench`. Each sets up what it needs first.
+# The README's commands: `npm run demo`, `npm test`, `npm run bench`, `npm run doctor`. Each sets up what it needs first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=setup.sh
@@ -50,8 +50,21 @@ case "$task" in
     pnpm -r --filter './packages/**' run build >/dev/null
     exec pnpm run --silent bench:run "$@"
     ;;
+  doctor)
+    # The published bin, run from this checkout: build the core and the CLI when a source is newer than the build.
+    stale() { [ ! -e "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
+    if stale packages/core/dist/index.js packages/core/src packages/core/package.json packages/core/tsup.config.ts ||
+      stale packages/cli/dist/cli.js packages/cli/src packages/cli/package.json packages/cli/tsup.config.ts; then
+      say "building @redis-resilience/core and @redis-resilience/cli"
+      if ! log="$(pnpm --filter @redis-resilience/core --filter @redis-resilience/cli run build 2>&1)"; then
+        printf '%s\n' "$log" >&2
+        exit 1
+      fi
+    fi
+    exec node packages/cli/dist/cli.js doctor "$@"
+    ;;
   *)
-    echo "usage: scripts/run.sh build|test|demo|bench" >&2
+    echo "usage: scripts/run.sh build|test|demo|bench|doctor" >&2
     exit 2
     ;;
 esac

@@ -2,7 +2,7 @@
 # Idempotent set-up for the demo, the tests and CI. Source it (it exports PATH) or run it.
 #  - Node >= 22: when the machine's node is older, Node 24 is installed from the npm registry into a tools dir.
 #  - pnpm at the version pinned in package.json's packageManager, installed the same way.
-#  - System services from Debian: redis-server, redis-sentinel, prometheus (with promtool).
+#  - System services from Debian: redis-server, redis-sentinel, prometheus (with promtool), prometheus-alertmanager (amtool).
 #  - Workspace dependencies (pnpm install --frozen-lockfile).
 set -euo pipefail
 
@@ -31,6 +31,8 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
 command -v promtool >/dev/null || missing+=(prometheus)
+# amtool checks the generated Alertmanager config (grafana/alertmanager/alertmanager.yml).
+command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing ${missing[*]} with apt-get"

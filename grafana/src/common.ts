@@ -11,7 +11,8 @@ import { DataqueryBuilder, QueryEditorMode } from '@grafana/grafana-foundation-s
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
-import { histogramSeries } from './metrics.js';
+import type { MixinConfig } from './config.js';
+import { histogramSeries, splitMatchers, vectorSelector } from './metrics.js';
 import type { REDIS_EXPORTER_METRICS } from './redis-exporter.js';
 
 export const DATASOURCE_VARIABLE = 'datasource';
@@ -205,28 +206,40 @@ function multiQueryVariable(name: string, label: string, query: string, descript
     .current({ selected: true, text: ['All'], value: ['$__all'] });
 }
 
-export function variables(): cog.Builder<dashboard.VariableModel>[] {
+/**
+ * The data source, one variable per extra label (each filtered by the ones before it), job, client, and the
+ * redis_exporter instance.
+ */
+export function variables(config: MixinConfig): cog.Builder<dashboard.VariableModel>[] {
+  const service = splitMatchers(config.serviceSelector);
+  const scoped: string[] = [...service];
+  const extra = config.extraLabels.map((label) => {
+    const query = `label_values(${vectorSelector(OPERATIONS_COUNT, scoped)}, ${label})`;
+    scoped.push(`${label}=~"$${label}"`);
+    return multiQueryVariable(label, label, query, `The \`${label}\` label of the instrumented services.`);
+  });
   return [
     new dashboard.DatasourceVariableBuilder(DATASOURCE_VARIABLE)
       .label('Data source')
       .description('Prometheus that scrapes the services and redis_exporter.')
       .type('prometheus'),
+    ...extra,
     multiQueryVariable(
       'job',
       'Job',
-      `label_values(${OPERATIONS_COUNT}, job)`,
+      `label_values(${vectorSelector(OPERATIONS_COUNT, scoped)}, job)`,
       'Prometheus scrape job of the instrumented services.',
     ),
     multiQueryVariable(
       'client',
       'Client',
-      `label_values(${OPERATIONS_COUNT}{job=~"$job"}, client)`,
+      `label_values(${vectorSelector(OPERATIONS_COUNT, [...scoped, 'job=~"$job"'])}, client)`,
       'The `client` label: the serviceName given to init(), or the name of a second client in the same process.',
     ),
     multiQueryVariable(
       'redis_instance',
       'Redis (exporter)',
-      `label_values(${REDIS_UP}, instance)`,
+      `label_values(${vectorSelector(REDIS_UP, splitMatchers(config.exporterSelector))}, instance)`,
       'redis_exporter targets shown in the Redis server row.',
     ),
   ];

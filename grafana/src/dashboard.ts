@@ -1,7 +1,8 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { COLOR, DATASOURCE, type Row, variables } from './common.js';
-import { selector } from './metrics.js';
+import { DEFAULT_CONFIG, type MixinConfig } from './config.js';
+import { type DashboardPromql, dashboardPromql } from './dashboard-promql.js';
 import { redisSelector } from './redis-exporter.js';
 import { circuitBreakerRow } from './rows/circuit-breaker.js';
 import { connectionPoolRow } from './rows/connection-pool.js';
@@ -11,11 +12,17 @@ import { redisServerRow } from './rows/redis-server.js';
 import { retriesRow } from './rows/retries.js';
 
 export const DASHBOARD_UID = 'redis-resilience';
-export const RUNBOOKS_URL = 'https://github.com/redis-resilience/redis-resilience/tree/main/docs/runbooks';
 
 /** The rows in display order. */
-export function rows(): Row[] {
-  return [overviewRow(), circuitBreakerRow(), retriesRow(), fallbacksRow(), connectionPoolRow(), redisServerRow()];
+export function rows(q: DashboardPromql): Row[] {
+  return [
+    overviewRow(q),
+    circuitBreakerRow(q),
+    retriesRow(q),
+    fallbacksRow(q),
+    connectionPoolRow(q),
+    redisServerRow(q),
+  ];
 }
 
 /** Grafana's own annotations (alerts, manual notes), which Grafana would otherwise add on load. */
@@ -42,7 +49,7 @@ function promAnnotation(name: string, expr: string, titleFormat: string, iconCol
   return { build: (): dashboard.AnnotationQuery => Object.assign(base.build(), { step: '30s', titleFormat }) };
 }
 
-export function annotations(): cog.Builder<dashboard.AnnotationQuery>[] {
+export function annotations({ selector, config }: DashboardPromql): cog.Builder<dashboard.AnnotationQuery>[] {
   return [
     builtInAnnotation(),
     promAnnotation(
@@ -51,7 +58,7 @@ export function annotations(): cog.Builder<dashboard.AnnotationQuery>[] {
       'Breaker open: {{client}} · {{node}} · {{instance}}',
       COLOR.bad,
     ),
-    promAnnotation('Redis down', `${redisSelector('redis_up')} == 0`, 'Redis down: {{instance}}', 'dark-red'),
+    promAnnotation('Redis down', `${redisSelector(config, 'redis_up')} == 0`, 'Redis down: {{instance}}', 'dark-red'),
   ];
 }
 
@@ -64,7 +71,13 @@ function assignIds(d: dashboard.Dashboard): void {
   }
 }
 
-export function buildDashboard(): dashboard.Dashboard {
+/** The runbooks' folder, from the config's runbook base (`…/blob/main/docs/runbooks/` → `…/tree/main/docs/runbooks`). */
+export function runbooksUrl(config: MixinConfig): string {
+  return config.runbookBaseUrl.replace('/blob/', '/tree/').replace(/\/$/, '');
+}
+
+export function buildDashboard(config: MixinConfig = DEFAULT_CONFIG): dashboard.Dashboard {
+  const q = dashboardPromql(config);
   const builder = new dashboard.DashboardBuilder('Redis resilience')
     .uid(DASHBOARD_UID)
     .description(
@@ -77,18 +90,18 @@ export function buildDashboard(): dashboard.Dashboard {
     .timezone('browser')
     .time({ from: 'now-1h', to: 'now' })
     .refresh('30s')
-    .variables(variables())
-    .annotations(annotations())
+    .variables(variables(config))
+    .annotations(annotations(q))
     .link(
       new dashboard.DashboardLinkBuilder('Runbooks')
         .type(dashboard.DashboardLinkType.Link)
-        .url(RUNBOOKS_URL)
+        .url(runbooksUrl(config))
         .icon('doc')
         .tooltip('One runbook per alert')
         .targetBlank(true),
     );
 
-  for (const row of rows()) {
+  for (const row of rows(q)) {
     const rowBuilder = new dashboard.RowBuilder(row.title);
     if (row.collapsed) {
       for (const panel of row.panels) rowBuilder.withPanel(panel);

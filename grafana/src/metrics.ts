@@ -1,9 +1,10 @@
 /**
- * Metric names and PromQL selectors, all derived from the core catalog so a panel cannot name a metric the library
- * does not emit. The only names spelled out here are the recording rules (defined in alerts/redis-resilience.rules.yml)
- * and redis_exporter's metrics, both checked by test/metric-names.test.ts.
+ * Metric names and PromQL selectors, all derived from the core catalog so a panel or a rule cannot name a metric the
+ * library does not emit. The only names spelled out elsewhere are the recording rules (rules/recording.ts) and
+ * redis_exporter's metrics (redis-exporter.ts).
  */
-import { CATALOG, type MetricKey, metricName } from '../../packages/core/src/telemetry/catalog.js';
+import { CATALOG, type MetricKey, metricName } from '@redis-resilience/core/catalog';
+import type { MixinConfig } from './config.js';
 
 export type HistogramSeries = 'bucket' | 'count' | 'sum';
 
@@ -24,6 +25,16 @@ export function histogramSeries(key: MetricKey, series: HistogramSeries): string
   return `${metricName(spec)}_${series}`;
 }
 
+/** `job="a", cluster=~"b"` → its matchers, split on the commas outside quotes. */
+export function splitMatchers(selector: string): string[] {
+  return (selector.match(/(?:[^,"]|"(?:\\.|[^"\\])*")+/g) ?? []).map((m) => m.trim()).filter(Boolean);
+}
+
+/** `name{m1, m2}`, or the bare name when there is no matcher. */
+export function vectorSelector(name: string, matchers: readonly string[]): string {
+  return matchers.length === 0 ? name : `${name}{${matchers.join(', ')}}`;
+}
+
 export interface SelectorOptions {
   /** Histogram series to select instead of the family name. */
   readonly series?: HistogramSeries;
@@ -31,30 +42,10 @@ export interface SelectorOptions {
   readonly match?: readonly string[];
 }
 
-/**
- * A selector for a library metric with the dashboard filters applied: `job` always, `client` whenever the family has
- * that label (the pool and semconv families do not).
- */
-export function selector(key: MetricKey, options: SelectorOptions = {}): string {
-  const name = options.series ? histogramSeries(key, options.series) : metric(key);
-  const matchers = ['job=~"$job"'];
-  if (labelsOf(key).includes('client')) matchers.push('client=~"$client"');
-  matchers.push(...(options.match ?? []));
-  return `${name}{${matchers.join(', ')}}`;
-}
+export const seriesName = (key: MetricKey, o: SelectorOptions): string =>
+  o.series ? histogramSeries(key, o.series) : metric(key);
 
-/** `rate(<selector>[$__rate_interval])` for a counter or histogram series. */
-export function rate(key: MetricKey, options: SelectorOptions = {}): string {
-  return `rate(${selector(key, options)}[$__rate_interval])`;
-}
-
-/** `increase(<selector>[$__rate_interval])`, for panels that read better as "events per interval". */
-export function increase(key: MetricKey, options: SelectorOptions = {}): string {
-  return `increase(${selector(key, options)}[$__rate_interval])`;
-}
-
-/** `histogram_quantile(q, sum by (le, …) (rate(<bucket>[$__rate_interval])))`. */
-export function quantile(q: number, key: MetricKey, by: readonly string[], match: readonly string[] = []): string {
-  const grouping = ['le', ...by].join(', ');
-  return `histogram_quantile(${q}, sum by (${grouping}) (${rate(key, { series: 'bucket', match })}))`;
+/** The rules' PromQL: selectors carry the config's service selector only. */
+export function ruleSelector(config: MixinConfig, key: MetricKey, o: SelectorOptions = {}): string {
+  return vectorSelector(seriesName(key, o), [...splitMatchers(config.serviceSelector), ...(o.match ?? [])]);
 }

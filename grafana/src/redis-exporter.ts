@@ -2,6 +2,9 @@
  * redis_exporter (oliver006/redis_exporter) metrics the Redis server row reads. These are the exporter's documented
  * names under its default `redis` namespace; they are not ours, so they are listed rather than taken from the catalog.
  */
+import type { MixinConfig } from './config.js';
+import { splitMatchers, vectorSelector } from './metrics.js';
+
 export const REDIS_EXPORTER_METRICS = [
   'redis_up',
   'redis_uptime_in_seconds',
@@ -25,7 +28,10 @@ export const REDIS_EXPORTER_METRICS = [
 
 export type RedisExporterMetric = (typeof REDIS_EXPORTER_METRICS)[number];
 
-/** A selector for an exporter metric, filtered to the Redis instances picked in the `redis_instance` variable. */
-export function redisSelector(name: RedisExporterMetric, match: readonly string[] = []): string {
-  return `${name}{${['instance=~"$redis_instance"', ...match].join(', ')}}`;
+/**
+ * A dashboard selector for an exporter metric: the config's exporter selector, then the Redis instances picked in the
+ * `redis_instance` variable.
+ */
+export function redisSelector(config: MixinConfig, name: RedisExporterMetric, match: readonly string[] = []): string {
+  return vectorSelector(name, [...splitMatchers(config.exporterSelector), 'instance=~"$redis_instance"', ...match]);
 }

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parser } from '@prometheus-io/lezer-promql';
+import { CATALOG, metricName, seriesNames } from '@redis-resilience/core/catalog';
 import { parse as parseYaml } from 'yaml';
-import { CATALOG, metricName, seriesNames } from '../../packages/core/src/telemetry/catalog.js';
 import { REDIS_EXPORTER_METRICS } from '../src/redis-exporter.js';
 
 export const GRAFANA_DIR = dirname(dirname(fileURLToPath(import.meta.url)));

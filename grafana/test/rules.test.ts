@@ -1,6 +1,7 @@
 /** The rules file: required alerts, labels and annotations, counter handling, thresholds shared with the dashboard. */
 import { describe, expect, it } from 'vitest';
-import { ALERT_THRESHOLDS } from '../src/thresholds.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { pagingAlerts } from '../src/rules/alerts.js';
 import {
   alertRules,
   parsePromQL,
@@ -64,9 +65,27 @@ describe('alert rules', () => {
     }
   });
 
-  it.each(Object.entries(ALERT_THRESHOLDS))('%s compares against the threshold the dashboard draws', (alert, value) => {
+  // The dashboard draws the same thresholds from the same config (rows/*.ts).
+  const t = DEFAULT_CONFIG.thresholds;
+  const drawn = {
+    RedisHighFailureRatio: t.failureRatio,
+    RedisLatencyP99High: t.latencyP99Seconds,
+    RedisRetryStorm: t.retriesPerCall,
+    RedisFallbackRateHigh: t.fallbackRatio,
+  };
+  it.each(Object.entries(drawn))('%s compares against the threshold the dashboard draws', (alert, value) => {
     const rule = alertRules().find((r) => r.alert === alert);
     expect(rule, alert).toBeDefined();
     expect(rule?.expr).toMatch(new RegExp(`>\\s*${String(value).replace('.', '\\.')}(\\s|$)`));
+  });
+
+  it('pages on one alert per service, the failure ratio; every other alert is a ticket', () => {
+    expect(pagingAlerts(DEFAULT_CONFIG)).toEqual(['RedisHighFailureRatio']);
+    const bySeverity = (severity: string) => alertRules().filter((r) => r.labels?.severity === severity);
+    expect(bySeverity(DEFAULT_CONFIG.severities.page).map((r) => r.alert)).toEqual(['RedisHighFailureRatio']);
+    expect(bySeverity(DEFAULT_CONFIG.severities.ticket).length).toBe(alertRules().length - 1);
+    // Per service: the page aggregates to exactly job and client, so N instances still make one page.
+    const page = alertRules().find((r) => r.alert === 'RedisHighFailureRatio')!;
+    for (const s of parsePromQL(page.expr).selectors) expect(s.metric).toMatch(/^job_client:/);
   });
 });

@@ -3,9 +3,10 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: ['src/cli.ts'],
   format: ['esm'],
-  sourcemap: true,
+  // No sourcemaps, deliberately: src/ is not shipped, and the unminified bundle reads as it is.
+  sourcemap: false,
   clean: true,
   target: 'node22',
-  // The core's classifier and slowlog parser are bundled from source until core publishes an index.
+  // Dependencies (@redis-resilience/core among them) stay external: the bin imports the installed core.
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -1,6 +1,6 @@
-import { BREAKER_STATES, type BreakerStateName } from '../../../packages/core/src/telemetry/catalog.js';
+import { BREAKER_STATES, type BreakerStateName } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, stat, stateTimeline, timeseries, valueMap } from '../common.js';
-import { increase, rate, selector } from '../metrics.js';
+import type { DashboardPromql } from '../dashboard-promql.js';
 
 /** One number per state so a single series per breaker can drive a state timeline. */
 const STATE_CODE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
@@ -10,7 +10,7 @@ const STATE_COLOR: Record<BreakerStateName, string> = { closed: COLOR.ok, half_o
  * The state gauge is 1 for the current state and 0 for the others, so the weighted sum over states is the code of the
  * current state. `max without (state)` keeps job, instance, client and node so the terms match one to one.
  */
-export function breakerStateCodeExpr(): string {
+export function breakerStateCodeExpr({ selector }: DashboardPromql): string {
   return BREAKER_STATES.filter((s) => STATE_CODE[s] > 0)
     .map((s) => {
       const term = `max without (state) (${selector('breakerState', { match: [`state="${s}"`] })})`;
@@ -19,7 +19,8 @@ export function breakerStateCodeExpr(): string {
     .join(' + ');
 }
 
-export function circuitBreakerRow(): Row {
+export function circuitBreakerRow(q: DashboardPromql): Row {
+  const { increase, rate, selector } = q;
   return {
     title: 'Circuit breaker',
     collapsed: false,
@@ -36,7 +37,7 @@ export function circuitBreakerRow(): Row {
             Object.fromEntries(BREAKER_STATES.map((s) => [String(STATE_CODE[s]), { text: s, color: STATE_COLOR[s] }])),
           ),
         ],
-        targets: [{ expr: breakerStateCodeExpr(), legend: '{{client}} · {{node}} · {{instance}}' }],
+        targets: [{ expr: breakerStateCodeExpr(q), legend: '{{client}} · {{node}} · {{instance}}' }],
       }),
       stat({
         title: 'Trips (time range)',

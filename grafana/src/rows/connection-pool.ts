@@ -1,11 +1,13 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { CONNECTION_ERROR_TYPES } from '../../../packages/core/src/telemetry/catalog.js';
+import { CONNECTION_ERROR_TYPES } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, timeseries } from '../common.js';
-import { increase, quantile, rate, selector } from '../metrics.js';
+import { humanDuration } from '../config.js';
+import type { DashboardPromql } from '../dashboard-promql.js';
 
 const POOL = 'db_client_connection_pool_name';
 
-export function connectionPoolRow(): Row {
+export function connectionPoolRow(q: DashboardPromql): Row {
+  const { increase, quantile, rate, selector, config } = q;
   return {
     title: 'Connection & pool',
     collapsed: false,
@@ -28,7 +30,7 @@ export function connectionPoolRow(): Row {
         title: 'Reconnects and failovers',
         description:
           'Reconnection attempts started by the client, and Sentinel master switches it observed, per interval. ' +
-          'RedisReconnectFlapping fires on more than 5 reconnects in 10 minutes.',
+          `RedisReconnectFlapping fires on more than ${config.thresholds.reconnects} reconnects in 10 minutes.`,
         bars: true,
         decimals: 0,
         targets: [
@@ -50,7 +52,7 @@ export function connectionPoolRow(): Row {
         title: 'Offline queue length',
         description:
           'Commands waiting for a connection in the bounded offline queue, per process. Only non-zero while there is ' +
-          'no connection; RedisOfflineQueueGrowing fires when that lasts 2 minutes.',
+          `no connection; RedisOfflineQueueGrowing fires when that lasts ${humanDuration(config.alerts.RedisOfflineQueueGrowing.for)}.`,
         targets: [
           {
             expr: `max by (client, instance) (${selector('offlineQueueLength')})`,

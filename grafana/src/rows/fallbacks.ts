@@ -1,10 +1,9 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { CACHE_RESULTS, FALLBACK_TYPES } from '../../../packages/core/src/telemetry/catalog.js';
+import { CACHE_RESULTS, FALLBACK_TYPES } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, timeseries } from '../common.js';
-import { increase, rate, selector } from '../metrics.js';
-import { RECORDED, recorded } from '../recording-rules.js';
-import { ALERT_THRESHOLDS } from '../thresholds.js';
+import { humanDuration } from '../config.js';
+import type { DashboardPromql } from '../dashboard-promql.js';
 
 const CACHE_RESULT_COLOR: Record<(typeof CACHE_RESULTS)[number], string> = {
   hit: 'green',
@@ -12,7 +11,8 @@ const CACHE_RESULT_COLOR: Record<(typeof CACHE_RESULTS)[number], string> = {
   fallback: 'orange',
 };
 
-export function fallbacksRow(): Row {
+export function fallbacksRow({ increase, rate, selector, recorded, config }: DashboardPromql): Row {
+  const threshold = config.thresholds.fallbackRatio;
   const cache = timeseries({
     title: 'Cache results (hit / miss / fallback)',
     description:
@@ -45,11 +45,11 @@ export function fallbacksRow(): Row {
       }).overrideByRegexp('.*\\(failed\\)$', [{ id: 'color', value: { mode: 'fixed', fixedColor: COLOR.bad } }]),
       timeseries({
         title: 'Fallbacks per call by client (alert signal)',
-        description: `The RedisFallbackRateHigh signal over 5 minutes, with its ${ALERT_THRESHOLDS.RedisFallbackRateHigh * 100}% threshold dashed.`,
+        description: `The RedisFallbackRateHigh signal over ${humanDuration(config.windows.long)}, with its ${threshold * 100}% threshold dashed.`,
         unit: 'percentunit',
         min: 0,
-        thresholdLines: [[ALERT_THRESHOLDS.RedisFallbackRateHigh, COLOR.bad]],
-        targets: [{ expr: recorded(RECORDED.fallbackRatio), legend: '{{job}} · {{client}}' }],
+        thresholdLines: [[threshold, COLOR.bad]],
+        targets: [{ expr: recorded('fallbackRatio'), legend: '{{job}} · {{client}}' }],
       }),
       cache,
       timeseries({

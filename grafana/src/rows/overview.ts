@@ -1,13 +1,9 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
-import { OUTCOMES, type Outcome } from '../../../packages/core/src/telemetry/catalog.js';
+import { OUTCOMES, type Outcome } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, stat, timeseries } from '../common.js';
-import { quantile, rate, selector } from '../metrics.js';
-import { RECORDED, recorded } from '../recording-rules.js';
-import { ALERT_THRESHOLDS } from '../thresholds.js';
-
-const FAILURE_RATIO_THRESHOLD = ALERT_THRESHOLDS.RedisHighFailureRatio;
-const LATENCY_P99_THRESHOLD_SECONDS = ALERT_THRESHOLDS.RedisLatencyP99High;
+import { humanDuration } from '../config.js';
+import type { DashboardPromql } from '../dashboard-promql.js';
 
 const OUTCOME_COLOR: Record<Outcome, string> = {
   success: 'green',
@@ -26,31 +22,34 @@ function outcomeColors(panel: TimeseriesBuilder): TimeseriesBuilder {
   return panel;
 }
 
-const calls = (match: readonly string[] = []) => rate('operationDuration', { series: 'count', match });
-
 /** RED for logical calls: rate, errors, duration. One logical call = all its attempts, retries and fallback. */
-export function overviewRow(): Row {
+export function overviewRow({ quantile, rate, selector, recorded, config }: DashboardPromql): Row {
+  const calls = (match: readonly string[] = []) => rate('operationDuration', { series: 'count', match });
+  const { thresholds } = config;
+  const FAILURE_RATIO_THRESHOLD = thresholds.failureRatio;
+  const LATENCY_P99_THRESHOLD_SECONDS = thresholds.latencyP99Seconds;
+  const window = humanDuration(config.windows.long);
   return {
     title: 'Overview',
     collapsed: false,
     panels: [
       stat({
         title: 'Call rate',
-        description: 'Logical Redis calls per second over the last 5 minutes, all outcomes.',
+        description: `Logical Redis calls per second over the last ${window}, all outcomes.`,
         unit: 'ops',
-        targets: [{ expr: `sum(${recorded(RECORDED.operationsRate)})` }],
+        targets: [{ expr: `sum(${recorded('operationsRate')})` }],
         steps: [[null, COLOR.info]],
         noValue: '0',
       }),
       stat({
         title: 'Failure ratio',
         description:
-          'Share of calls that failed (`failure`) or were refused by the open circuit breaker (`rejected`), last 5 minutes. ' +
+          `Share of calls that failed (\`failure\`) or were refused by the open circuit breaker (\`rejected\`), last ${window}. ` +
           'Command errors (WRONGTYPE …) are application bugs and fallbacks served a value, so neither counts. ' +
           `RedisHighFailureRatio fires above ${FAILURE_RATIO_THRESHOLD * 100}%.`,
         unit: 'percentunit',
         decimals: 2,
-        targets: [{ expr: `sum(${recorded(RECORDED.failuresRate)}) / sum(${recorded(RECORDED.operationsRate)})` }],
+        targets: [{ expr: `sum(${recorded('failuresRate')}) / sum(${recorded('operationsRate')})` }],
         steps: [
           [null, COLOR.ok],
           [0.01, COLOR.warn],
@@ -60,10 +59,10 @@ export function overviewRow(): Row {
       stat({
         title: 'p99 latency (worst client)',
         description:
-          'Highest per-client p99 of logical call duration over the last 5 minutes, rejected calls excluded. ' +
+          `Highest per-client p99 of logical call duration over the last ${window}, rejected calls excluded. ` +
           `RedisLatencyP99High fires above ${LATENCY_P99_THRESHOLD_SECONDS * 1000} ms.`,
         unit: 's',
-        targets: [{ expr: `max(${recorded(RECORDED.latencyP99)})` }],
+        targets: [{ expr: `max(${recorded('latencyP99')})` }],
         steps: [
           [null, COLOR.ok],
           [LATENCY_P99_THRESHOLD_SECONDS / 2, COLOR.warn],
@@ -96,8 +95,8 @@ export function overviewRow(): Row {
         ],
         steps: [
           [null, COLOR.ok],
-          [ALERT_THRESHOLDS.RedisRetryStorm / 4, COLOR.warn],
-          [ALERT_THRESHOLDS.RedisRetryStorm, COLOR.bad],
+          [thresholds.retriesPerCall / 4, COLOR.warn],
+          [thresholds.retriesPerCall, COLOR.bad],
         ],
       }),
       stat({
@@ -108,8 +107,8 @@ export function overviewRow(): Row {
         targets: [{ expr: `(sum(${rate('fallbackInvocations')}) or vector(0)) / sum(${calls()})` }],
         steps: [
           [null, COLOR.ok],
-          [ALERT_THRESHOLDS.RedisFallbackRateHigh / 5, COLOR.warn],
-          [ALERT_THRESHOLDS.RedisFallbackRateHigh, COLOR.bad],
+          [thresholds.fallbackRatio / 5, COLOR.warn],
+          [thresholds.fallbackRatio, COLOR.bad],
         ],
       }),
       outcomeColors(
@@ -178,7 +177,7 @@ export function overviewRow(): Row {
         width: 12,
         min: 0,
         thresholdLines: [[FAILURE_RATIO_THRESHOLD, COLOR.bad]],
-        targets: [{ expr: recorded(RECORDED.failureRatio), legend: '{{job}} · {{client}}' }],
+        targets: [{ expr: recorded('failureRatio'), legend: '{{job}} · {{client}}' }],
       }),
       timeseries({
         title: 'p99 latency by client (alert signal)',
@@ -187,7 +186,7 @@ export function overviewRow(): Row {
         width: 12,
         min: 0,
         thresholdLines: [[LATENCY_P99_THRESHOLD_SECONDS, COLOR.bad]],
-        targets: [{ expr: recorded(RECORDED.latencyP99), legend: '{{job}} · {{client}}' }],
+        targets: [{ expr: recorded('latencyP99'), legend: '{{job}} · {{client}}' }],
       }),
     ],
   };

@@ -1,18 +1,20 @@
 import { COLOR, type Row, stat, timeseries, valueMap } from '../common.js';
-import { increase } from '../metrics.js';
-import { redisSelector as r } from '../redis-exporter.js';
+import { humanDuration } from '../config.js';
+import type { DashboardPromql } from '../dashboard-promql.js';
+import { type RedisExporterMetric, redisSelector } from '../redis-exporter.js';
 
 const RATE = '[$__rate_interval]';
 
 /** redis_exporter's view of the server, collapsed by default: open it when the client-side rows point at Redis. */
-export function redisServerRow(): Row {
+export function redisServerRow({ increase, config }: DashboardPromql): Row {
+  const r = (name: RedisExporterMetric) => redisSelector(config, name);
   return {
     title: 'Redis server (redis_exporter)',
     collapsed: true,
     panels: [
       stat({
         title: 'Redis up',
-        description: 'redis_exporter could connect and run INFO (redis_up). RedisServerDown fires after 1 minute at 0.',
+        description: `redis_exporter could connect and run INFO (redis_up). RedisServerDown fires after ${humanDuration(config.alerts.RedisServerDown.for)} at 0.`,
         targets: [{ expr: `min(${r('redis_up')})` }],
         mappings: [valueMap({ '0': { text: 'DOWN', color: COLOR.bad }, '1': { text: 'UP', color: COLOR.ok } })],
         steps: [

@@ -1,9 +1,8 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { RETRY_CALL_KINDS, type RetryCallKind } from '../../../packages/core/src/telemetry/catalog.js';
+import { RETRY_CALL_KINDS, type RetryCallKind } from '@redis-resilience/core/catalog';
 import { COLOR, type Row, timeseries } from '../common.js';
-import { rate } from '../metrics.js';
-import { RECORDED, recorded } from '../recording-rules.js';
-import { ALERT_THRESHOLDS } from '../thresholds.js';
+import { humanDuration } from '../config.js';
+import type { DashboardPromql } from '../dashboard-promql.js';
 
 const KIND_COLOR: Record<RetryCallKind, string> = {
   success_without_retry: 'green',
@@ -12,7 +11,8 @@ const KIND_COLOR: Record<RetryCallKind, string> = {
   failed_with_retry: 'red',
 };
 
-export function retriesRow(): Row {
+export function retriesRow({ rate, recorded, config }: DashboardPromql): Row {
+  const threshold = config.thresholds.retriesPerCall;
   const byKind = timeseries({
     title: 'Calls by retry outcome',
     description:
@@ -49,11 +49,11 @@ export function retriesRow(): Row {
       byKind,
       timeseries({
         title: 'Retries per call by client (alert signal)',
-        description: `The RedisRetryStorm signal: retries scheduled per logical call over 5 minutes, with its ${ALERT_THRESHOLDS.RedisRetryStorm} threshold dashed.`,
+        description: `The RedisRetryStorm signal: retries scheduled per logical call over ${humanDuration(config.windows.long)}, with its ${threshold} threshold dashed.`,
         width: 12,
         min: 0,
-        thresholdLines: [[ALERT_THRESHOLDS.RedisRetryStorm, COLOR.bad]],
-        targets: [{ expr: recorded(RECORDED.retryAttemptsPerCall), legend: '{{job}} · {{client}}' }],
+        thresholdLines: [[threshold, COLOR.bad]],
+        targets: [{ expr: recorded('retryAttemptsPerCall'), legend: '{{job}} · {{client}}' }],
       }),
       timeseries({
         title: 'Retry budget exhausted',

@@ -4,11 +4,10 @@
  * small client for Prometheus' HTTP API. Every wait has a deadline and says what it was waiting for.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, spawnNode, waitFor } from '@redis-resilience/testkit';
 import { stringify as toYaml } from 'yaml';
-import type { Rule, RuleGroup } from '../helpers.js';
 
 export const PROMETHEUS_INSTALL_HINT = 'install with `apt-get install -y prometheus` (or `bash scripts/setup.sh`)';
 
@@ -22,36 +21,47 @@ export function requirePrometheus(): string {
   return `${r.stdout}${r.stderr}`.split('\n')[0] ?? '';
 }
 
-// ---- alert rules for the test ------------------------------------------------------------------------------------
+// ---- alerts seen during the drill ---------------------------------------------------------------------------------
 
-export interface ShortenedFor {
-  readonly alert: string;
-  readonly shipped: string;
-  readonly inTest: string;
+export interface SeenAlert {
+  readonly labels: Record<string, string>;
+  /** Wall-clock ms of the first and the last poll that saw it firing. */
+  firstFiring: number;
+  lastFiring: number;
 }
 
 /**
- * The shipped rule groups with every alert's `for:` replaced by `forInTest`, and nothing else changed: the same
- * groups, names, expressions (and so the same range windows), labels and annotations. The shipped `for:` values are
- * minutes (RedisCircuitBreakerOpen: 1m), longer than the whole test.
+ * Polls /api/v1/alerts every `intervalMs` and keeps every alert ever seen firing, so a test can assert on the whole
+ * drill (which alerts fired, with which severity), not only on the moments it happened to look.
  */
-export function rulesForTest(
-  groups: readonly RuleGroup[],
-  forInTest: string,
-): {
-  groups: RuleGroup[];
-  changed: ShortenedFor[];
-} {
-  const changed: ShortenedFor[] = [];
-  const out = groups.map((g) => ({
-    ...g,
-    rules: g.rules.map((r): Rule => {
-      if (r.for === undefined) return { ...r };
-      changed.push({ alert: r.alert ?? r.record ?? '?', shipped: r.for, inTest: forInTest });
-      return { ...r, for: forInTest };
-    }),
-  }));
-  return { groups: out, changed };
+export function recordFiringAlerts(
+  api: PrometheusApi,
+  intervalMs: number,
+): { seen(): SeenAlert[]; stop(): Promise<void> } {
+  const seen = new Map<string, SeenAlert>();
+  let stopped = false;
+  let pending: Promise<void> = Promise.resolve();
+  const poll = async () => {
+    const now = Date.now();
+    for (const a of await api.activeAlerts().catch(() => [])) {
+      if (a.state !== 'firing') continue;
+      const key = JSON.stringify(Object.entries(a.labels).sort());
+      const entry = seen.get(key) ?? { labels: a.labels, firstFiring: now, lastFiring: now };
+      entry.lastFiring = now;
+      seen.set(key, entry);
+    }
+  };
+  const timer = setInterval(() => {
+    if (!stopped) pending = pending.then(poll);
+  }, intervalMs);
+  return {
+    seen: () => [...seen.values()],
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await pending;
+    },
+  };
 }
 
 // ---- Prometheus ----------------------------------------------------------------------------------------------------
@@ -62,7 +72,8 @@ export interface PrometheusOptions {
   readonly job: string;
   /** host:port of the fixture's /metrics listener. */
   readonly target: string;
-  readonly ruleGroups: readonly RuleGroup[];
+  /** The rule file to load, copied byte for byte. */
+  readonly rulesFile: string;
   /** scrape_interval and evaluation_interval. */
   readonly interval: string;
 }
@@ -81,7 +92,7 @@ const PROMETHEUS_START_MS = 20_000;
 
 export async function startPrometheus(o: PrometheusOptions): Promise<PrometheusProcess> {
   const rulesFile = path.join(o.dir, 'redis-resilience.rules.yml');
-  writeFileSync(rulesFile, toYaml({ groups: o.ruleGroups }, { lineWidth: 0 }));
+  copyFileSync(o.rulesFile, rulesFile);
   const configFile = path.join(o.dir, 'prometheus.yml');
   writeFileSync(
     configFile,
@@ -289,8 +300,10 @@ export class PrometheusApi {
     return undefined;
   }
 
-  async activeAlerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
-    return (await this.call<{ alerts: { labels: Record<string, string>; state: string }[] }>('alerts')).alerts;
+  /** Pending and firing alerts with their labels (severity included) and value. */
+  async activeAlerts(): Promise<{ labels: Record<string, string>; state: string; value?: string }[]> {
+    return (await this.call<{ alerts: { labels: Record<string, string>; state: string; value?: string }[] }>('alerts'))
+      .alerts;
   }
 
   /** Exemplars of the series `expr` selects (Prometheus runs with --enable-feature=exemplar-storage). */

@@ -1,4 +1,4 @@
-// @redis-resilience/core has no public index yet: its modules are imported from source here, in one place,
-// and bundled into dist by tsup. Switch these to '@redis-resilience/core' once it exports them.
-export { type Classification, classifyError } from '../../core/src/errors/classify.js';
-export { parseSlowlogEntry, type SlowlogEntry, slowlogClient } from '../../core/src/telemetry/slowlog.js';
+// What the doctor takes from @redis-resilience/core, in one place: the one error classifier, and the SLOWLOG reader
+// (a light entry point that loads no OpenTelemetry).
+export { type Classification, classifyError } from '@redis-resilience/core';
+export { parseSlowlogEntry, type SlowlogEntry, slowlogClient } from '@redis-resilience/core/slowlog';

@@ -7,7 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import { PACKAGE_DIR } from './helpers.js';
 
 // The published artefact is the tsup bundle, run by plain node (no tsx): build it to a scratch folder inside
-// the package, where its bare imports (ioredis, @ioredis/commands) resolve as they will once installed.
+// the package, where its bare imports (ioredis, @redis-resilience/core) resolve as they will once installed.
 const out = mkdtempSync(path.join(PACKAGE_DIR, 'node_modules', '.cli-build-test-'));
 afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
