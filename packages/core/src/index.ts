@@ -53,7 +53,16 @@ export {
   type WithFallback,
 } from './fallback/index.js';
 export type { HealthReport, HealthStatus, QueueHealth } from './health.js';
-export { init, type RedisResilience } from './init.js';
+export { type InitInternals, init, type RedisResilience } from './init.js';
+/** The telemetry seam, for tests and integrations that pass their own (`init(options, { instrumentation })`). */
+export type {
+  CallTracker,
+  Endpoint,
+  Instrumentation,
+  PoolStats,
+  TelemetryEvent,
+  TelemetryEvents,
+} from './instrumentation.js';
 export type { Logger } from './logger.js';
 export type {
   BreakerOptions,

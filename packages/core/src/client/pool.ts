@@ -4,8 +4,8 @@
  * commands, WATCH/MULTI or pub/sub.
  */
 import type { Clock } from '../clock.js';
-import { ClientClosedError, OfflineQueueFullError, PoolTimeoutError, RedisUnavailableError } from '../errors/errors.js';
 import { classifyError } from '../errors/classify.js';
+import { ClientClosedError, OfflineQueueFullError, PoolTimeoutError, RedisUnavailableError } from '../errors/errors.js';
 import type { ErrorType } from '../errors/types.js';
 import type { Instrumentation } from '../instrumentation.js';
 import { Connection, type ConnectionConfig, type RedisClient } from './connection.js';

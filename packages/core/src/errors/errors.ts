@@ -10,7 +10,6 @@ export { UNAVAILABLE_CODES } from './types.js';
 
 export class RedisResilienceError extends Error {
   readonly code: ErrorCode;
-  declare readonly [BRAND]: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
