@@ -5,7 +5,7 @@
  */
 import type { BreakerTransition } from './breaker/breaker.js';
 import type { ConnectionErrorType, ErrorType } from './errors/classify.js';
-import type { FallbackType, Outcome } from './telemetry/catalog.js';
+import type { FallbackType, Outcome, SessionDropReason } from './telemetry/catalog.js';
 
 /** Where commands go; used for semconv attributes (`server.address`, `server.port`, `db.namespace`). */
 export interface Endpoint {
@@ -59,6 +59,12 @@ export interface Instrumentation {
   queueReplayed(stream: string, count: number): void;
   /** Spooled messages given up on and moved to the dead-letter stream (`queue_dead_lettered_total`). */
   queueDeadLettered(stream: string, count: number): void;
+  /** Session writes waiting in memory for Redis to acknowledge them (`session_pending_writebacks`). */
+  sessionPending(count: number): void;
+  /** `entries` pending session writes sent in a write-back failed with `errorType` (`session_writeback_failures_total`). */
+  sessionWriteBackFailed(errorType: ErrorType, entries: number): void;
+  /** Pending session writes given up without reaching Redis (`session_writeback_dropped_total`); logged as a warning. */
+  sessionDropped(reason: SessionDropReason, count: number): void;
   /** A pool exists; its gauges (`db_client_connection_count|max|pending_requests`) are read from `stats` at scrape. */
   registerPool(pool: string, stats: () => { max: number; used: number; idle: number; pending: number }): void;
   /** A pool connection became ready, `seconds` after it started connecting. */
@@ -98,6 +104,9 @@ export const noopInstrumentation: Instrumentation = {
   queueSpooled() {},
   queueReplayed() {},
   queueDeadLettered() {},
+  sessionPending() {},
+  sessionWriteBackFailed() {},
+  sessionDropped() {},
   registerPool() {},
   poolConnectionCreated() {},
   poolWait() {},

@@ -44,6 +44,10 @@ export type FallbackType = (typeof FALLBACK_TYPES)[number];
 
 export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
 
+/** Why a pending session write left memory without reaching Redis. */
+export const SESSION_DROP_REASONS = ['evicted', 'command_error', 'closed'] as const;
+export type SessionDropReason = (typeof SESSION_DROP_REASONS)[number];
+
 const spec = (
   name: string,
   type: MetricType,
@@ -128,6 +132,24 @@ export const CATALOG = {
     'client',
     'stream',
   ]),
+  sessionPendingWriteBacks: spec(
+    'session_pending_writebacks',
+    'gauge',
+    'Session writes and destroys Redis could not take, kept in memory until Redis acknowledges each one.',
+    ['client'],
+  ),
+  sessionWriteBackFailures: spec(
+    'session_writeback_failures_total',
+    'counter',
+    'Pending session writes a write-back sent that Redis did not acknowledge, by error; all but command errors stay pending and are retried.',
+    ['client', 'error_type'],
+  ),
+  sessionWriteBacksDropped: spec(
+    'session_writeback_dropped_total',
+    'counter',
+    'Pending session writes given up without reaching Redis: evicted from the bounded memory, refused by a command error, or still pending at close.',
+    ['client', 'reason'],
+  ),
   failovers: spec('failovers_total', 'counter', 'Sentinel master switches observed by the client.', ['client']),
   slowCommands: spec('slow_commands_total', 'counter', 'Server SLOWLOG entries seen by the poller, by command.', [
     'client',

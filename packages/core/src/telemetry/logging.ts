@@ -6,14 +6,45 @@
 import type { BreakerTransition } from '../breaker/breaker.js';
 import type { Endpoint } from '../instrumentation.js';
 import { type Logger, safeLog } from '../logger.js';
+import type { SessionDropReason } from './catalog.js';
 
 /** At most one error log per error type per window; the rest are counted and reported with the next one. */
 export const ERROR_LOG_WINDOW_MS = 10_000;
 
-interface ErrorWindow {
-  loggedAt: number;
-  suppressed: number;
+/** At most one log per key per window; what falls inside a window is added up and reported with the next log. */
+class LogWindows {
+  private readonly windows = new Map<string, { loggedAt: number; suppressed: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** undefined: suppressed (and added up); otherwise log now, reporting this many suppressed since the last log. */
+  admit(key: string, amount = 1): number | undefined {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (window && now - window.loggedAt < ERROR_LOG_WINDOW_MS) {
+      window.suppressed += amount;
+      return undefined;
+    }
+    this.windows.set(key, { loggedAt: now, suppressed: 0 });
+    return window?.suppressed ?? 0;
+  }
+
+  drain(): number {
+    let total = 0;
+    for (const w of this.windows.values()) {
+      total += w.suppressed;
+      w.suppressed = 0;
+    }
+    return total;
+  }
 }
+
+const SESSION_DROP_MESSAGES: Readonly<Record<SessionDropReason, string>> = {
+  evicted:
+    'pending session writes evicted before reaching Redis: the session fallback memory is full (fallbacks.sessions.maxFallbackEntries)',
+  command_error: 'pending session writes dropped: Redis refused them with a command error',
+  closed: 'pending session writes lost at close: they never reached Redis (await rr.sessions.flush() before close)',
+};
 
 /** A Node error code such as ECONNREFUSED: a fixed token, safe to log. */
 function errorCode(err: unknown): string | undefined {
@@ -26,7 +57,8 @@ export function endpointAddress(endpoint: Endpoint): string {
 }
 
 export class TelemetryLog {
-  private readonly errors = new Map<string, ErrorWindow>();
+  private readonly errors: LogWindows;
+  private readonly sessionDrops: LogWindows;
   private lastStatus: string | undefined;
   private readonly fields: { client: string; address: string };
 
@@ -34,9 +66,11 @@ export class TelemetryLog {
     private readonly logger: Logger | undefined,
     client: string,
     endpoint: Endpoint,
-    private readonly now: () => number = () => performance.now(),
+    now: () => number = () => performance.now(),
   ) {
     this.fields = { client, address: endpointAddress(endpoint) };
+    this.errors = new LogWindows(now);
+    this.sessionDrops = new LogWindows(now);
   }
 
   breakerTransition(t: BreakerTransition): void {
@@ -64,7 +98,7 @@ export class TelemetryLog {
     const fields: Record<string, unknown> = { ...this.fields, status };
     if (status === 'ready') {
       // Errors hidden by the rate limit during an outage are accounted for when it ends.
-      const suppressed = this.drainSuppressed();
+      const suppressed = this.errors.drain();
       if (suppressed > 0) fields.suppressed_errors = suppressed;
       safeLog(this.logger, 'info', fields, 'redis connection ready');
     } else if (status === 'end') {
@@ -83,26 +117,22 @@ export class TelemetryLog {
 
   connectionError(type: string, err: unknown): void {
     if (!this.logger) return;
-    const now = this.now();
-    const window = this.errors.get(type);
-    if (window && now - window.loggedAt < ERROR_LOG_WINDOW_MS) {
-      window.suppressed++;
-      return;
-    }
+    const suppressed = this.errors.admit(type);
+    if (suppressed === undefined) return;
     const fields: Record<string, unknown> = { ...this.fields, error_type: type };
     const code = errorCode(err);
     if (code) fields.code = code;
-    if (window && window.suppressed > 0) fields.suppressed = window.suppressed;
-    this.errors.set(type, { loggedAt: now, suppressed: 0 });
+    if (suppressed > 0) fields.suppressed = suppressed;
     safeLog(this.logger, 'warn', fields, `redis connection error: ${type}`);
   }
 
-  private drainSuppressed(): number {
-    let total = 0;
-    for (const w of this.errors.values()) {
-      total += w.suppressed;
-      w.suppressed = 0;
-    }
-    return total;
+  /** Outage session writes lost: a warning, never a session id. Rate-limited, with the losses in between added up. */
+  sessionDropped(reason: SessionDropReason, count: number): void {
+    if (!this.logger) return;
+    const suppressed = this.sessionDrops.admit(reason, count);
+    if (suppressed === undefined) return;
+    const fields: Record<string, unknown> = { ...this.fields, reason, count };
+    if (suppressed > 0) fields.suppressed = suppressed;
+    safeLog(this.logger, 'warn', fields, SESSION_DROP_MESSAGES[reason]);
   }
 }

@@ -7,7 +7,7 @@ import { type Context, context, diag } from '@opentelemetry/api';
 import type { BreakerTransition } from '../breaker/breaker.js';
 import { type ConnectionErrorType, classifyError, type ErrorType } from '../errors/classify.js';
 import { type CallTracker, type Instrumentation, noopTracker } from '../instrumentation.js';
-import type { FallbackType, Outcome } from './catalog.js';
+import type { FallbackType, Outcome, SessionDropReason } from './catalog.js';
 import type { TelemetryLog } from './logging.js';
 import type { Metrics, PoolStats } from './metrics.js';
 import { type OperationInfo, operationInfo } from './operations.js';
@@ -233,6 +233,31 @@ export class Recorder implements Instrumentation {
       this.deps.metrics?.queueDeadLettered(stream, count);
     } catch (err) {
       report('queueDeadLettered', err);
+    }
+  }
+
+  sessionPending(count: number): void {
+    try {
+      this.deps.metrics?.sessionPending(count);
+    } catch (err) {
+      report('sessionPending', err);
+    }
+  }
+
+  sessionWriteBackFailed(errorType: ErrorType, entries: number): void {
+    try {
+      this.deps.metrics?.sessionWriteBackFailed(errorType, entries);
+    } catch (err) {
+      report('sessionWriteBackFailed', err);
+    }
+  }
+
+  sessionDropped(reason: SessionDropReason, count: number): void {
+    try {
+      this.deps.metrics?.sessionDropped(reason, count);
+      this.deps.log.sessionDropped(reason, count);
+    } catch (err) {
+      report('sessionDropped', err);
     }
   }
 
