@@ -35,6 +35,8 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
     cache,
     get sessions() {
       sessions ??= createSessionStore(core, sessionOptions);
+      // Made after close: a store like any closed one, whose every method fails with ClientClosedError.
+      if (closed) sessions.close();
       return sessions;
     },
     get queue() {
@@ -55,7 +57,7 @@ export type { Cache } from './cache.js';
 export { jsonCodec } from './codec.js';
 export { isSpoolFullError, SpoolFullError } from './errors.js';
 export type { StreamQueue } from './queue.js';
-export type { SessionRecord, SessionStore } from './sessions.js';
+export type { SessionStore } from './sessions.js';
 export type {
   BinaryCodec,
   CacheOptions,
@@ -65,6 +67,8 @@ export type {
   GetOrLoadOptions,
   PublishOptions,
   PublishResult,
+  SessionRecord,
+  SessionSerializer,
   SessionStoreOptions,
   StreamPayload,
   StreamQueueOptions,

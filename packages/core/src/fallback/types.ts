@@ -36,14 +36,48 @@ export interface GetOrLoadOptions<T> {
   codec?: Codec<T>;
 }
 
+/** A session as express-session hands it over: serializable, with its cookie (the only part the store reads). */
+export interface SessionRecord {
+  cookie?: { maxAge?: number | null; expires?: Date | string | null; originalMaxAge?: number | null } | undefined;
+  /** The app's own fields. `any`, not `unknown`: express-session's SessionData (an interface) must fit. */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  [field: string]: any;
+}
+
+/**
+ * Turns sessions into the strings stored in Redis and back, as connect-redis's `serializer`. `parse` may return a
+ * promise. Sessions are handed over typed `any`: express-session's SessionData is not a dependency of this package.
+ */
+export interface SessionSerializer {
+  // biome-ignore lint/suspicious/noExplicitAny: see above; JSON itself is accepted as is
+  parse(text: string): any;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  stringify(session: any): string;
+}
+
+/** connect-redis's options under the same names, meanings and defaults, plus the outage fallback's own. */
 export interface SessionStoreOptions {
   /** Key prefix: sessions live at `<prefix><sid>`. @default 'sess:' */
   prefix?: string;
-  /** TTL when the session cookie has no maxAge/expires. @default 86400 */
+  /**
+   * Seconds a session lives in Redis when its cookie has no `expires`. Or a function of the session returning its
+   * seconds, which then wins over the cookie. A result of 0 or less removes the session. @default 86400
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the session is express-session's SessionData, see SessionSerializer
+  ttl?: number | ((session: any) => number);
+  /** @deprecated The former name of a numeric `ttl`; still accepted. */
   ttlSeconds?: number;
+  /** `touch` does nothing: an untouched session expires at its TTL even if its user stays active. @default false */
+  disableTouch?: boolean;
+  /** Sessions are stored without a TTL (and `touch` does nothing); something else must delete them. @default false */
+  disableTTL?: boolean;
+  /** @default JSON */
+  serializer?: SessionSerializer;
+  /** The COUNT hint of the SCAN behind `clear`, `length`, `ids` and `all`. @default 100 */
+  scanCount?: number;
   /** Sessions kept in memory for outages (recently used ones, plus those written during the outage). @default 10000 */
   maxFallbackEntries?: number;
-  /** How often sessions written during an outage are retried against Redis. @default 1000 */
+  /** How often sessions Redis did not take yet are written back. @default 1000 */
   writeBackIntervalMs?: number;
 }
 

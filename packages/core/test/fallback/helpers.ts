@@ -31,6 +31,9 @@ export function fallbackRecorder() {
   const spooled: { stream: string; depth: number }[] = [];
   const replayed: { stream: string; count: number }[] = [];
   const deadLettered: { stream: string; count: number }[] = [];
+  const sessionPending: number[] = [];
+  const writeBackFailures: { errorType: string; entries: number }[] = [];
+  const sessionDrops: { reason: string; count: number }[] = [];
   // getOrLoad reports cacheResult and then ends its call synchronously: pair them up.
   let lastCacheResult: string | undefined;
   const instrumentation: Instrumentation = {
@@ -64,10 +67,26 @@ export function fallbackRecorder() {
     queueSpooled: (stream, depth) => spooled.push({ stream, depth }),
     queueReplayed: (stream, count) => replayed.push({ stream, count }),
     queueDeadLettered: (stream, count) => deadLettered.push({ stream, count }),
+    sessionPending: (count) => sessionPending.push(count),
+    sessionWriteBackFailed: (errorType, entries) => writeBackFailures.push({ errorType, entries }),
+    sessionDropped: (reason, count) => sessionDrops.push({ reason, count }),
   };
   const of = (operation: string) => calls.filter((c) => c.operation === operation);
   const sum = (xs: { count: number }[]) => xs.reduce((n, x) => n + x.count, 0);
-  return { instrumentation, calls, of, fallbacks, cacheResults, spooled, replayed, deadLettered, sum };
+  return {
+    instrumentation,
+    calls,
+    of,
+    fallbacks,
+    cacheResults,
+    spooled,
+    replayed,
+    deadLettered,
+    sessionPending,
+    writeBackFailures,
+    sessionDrops,
+    sum,
+  };
 }
 
 /** Init options that fail fast, so outage tests run in seconds: a 500 ms call deadline, a quick breaker. */
