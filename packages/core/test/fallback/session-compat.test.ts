@@ -262,6 +262,31 @@ describe('during an outage', () => {
   });
 });
 
+describe('what this instance remembers', () => {
+  it('a session another instance destroyed is not served from memory in an outage once Redis said it is gone', async () => {
+    const proxy = await startFaultProxy({ host: server.host, port: server.port });
+    const here = init({ redis: proxy.url, ...FAST, tracing: false, fallbacks: { sessions: { prefix: 'mem:' } } });
+    const there = init({ redis: server.url, ...FAST, tracing: false, fallbacks: { sessions: { prefix: 'mem:' } } });
+    try {
+      await ready(here);
+      await ready(there);
+      const s = { cookie: { expires: inSeconds(600) }, user: 'eve' };
+      await here.sessions.set('gone', s);
+      await here.sessions.set('kept', s);
+      await there.sessions.destroy('gone'); // a logout served by another instance
+      await here.sessions.touch('gone', s); // EXPIRE answers 0: Redis no longer has it
+      await here.sessions.touch('kept', s);
+      await proxy.setMode('reset');
+      expect(await here.sessions.get('gone')).toBeNull();
+      expect((await here.sessions.get('kept'))?.user).toBe('eve');
+    } finally {
+      await here.close();
+      await there.close();
+      await proxy.close();
+    }
+  });
+});
+
 describe('after rr.close()', () => {
   it('every store method fails with ClientClosedError, through the callback and the rejected promise', async () => {
     const rr = init({ redis: server.url, ...FAST, tracing: false });
