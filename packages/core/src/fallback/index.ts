@@ -4,7 +4,8 @@
  */
 import { type Cache, createCache } from './cache.js';
 import { createQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
-import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
+import { resolveSessionOptions } from './session-options.js';
+import { createSessionStore, type SessionStore } from './sessions.js';
 import type { FallbackDeps, FallbackOptions } from './types.js';
 import { checkKeys } from './validate.js';
 import { type WithFallback, withFallback } from './with-fallback.js';

@@ -15,7 +15,6 @@ import { inChunks, scanKeys } from './session-scan.js';
 import { sendWriteBack, verdict, type WriteBackCommand, writeCommand } from './session-write-back.js';
 import type { FallbackDeps, SessionRecord, SessionStoreOptions } from './types.js';
 
-export { resolveSessionOptions, SESSION_DEFAULTS } from './session-options.js';
 export type { SessionRecord } from './types.js';
 
 // Sessions handed out are typed `any`: express-session's typings expect their own SessionData, a type this package
