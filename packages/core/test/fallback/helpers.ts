@@ -97,6 +97,16 @@ export const FAST = {
   retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, deadlineMs: 500 },
 } as const;
 
+/**
+ * FAST, but with reply timeouts a loaded machine never hits on a healthy local Redis: for tests whose assertions need
+ * the healthy path to stay healthy. Refused and reset connections still fail at once.
+ */
+export const STEADY = {
+  ...FAST,
+  timeouts: { connectMs: 1000, commandMs: 2000 },
+  retry: { ...FAST.retry, deadlineMs: 5000 },
+} as const;
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Wait until the client answers PING: tests that assert the healthy path must not race the first connect. */

@@ -12,7 +12,7 @@ import { createFallbacks } from '../../src/fallback/index.js';
 import { createSessionStore, type SessionStore } from '../../src/fallback/sessions.js';
 import type { SessionStoreOptions } from '../../src/fallback/types.js';
 import { init, isRedisUnavailableError, type ResilienceOptions } from '../../src/index.js';
-import { FAST, fallbackRecorder, ready } from './helpers.js';
+import { fallbackRecorder, ready, STEADY } from './helpers.js';
 
 let server: RedisProcess;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ const ttlOf = async (key: string) => Number(await server.cli('TTL', key));
 
 /** rr.sessions on this test's server, and a plain ioredis client for connect-redis. */
 async function both(sessions: SessionStoreOptions = {}, extra: Partial<ResilienceOptions> = {}) {
-  const rr = init({ redis: server.url, ...FAST, tracing: false, ...extra, fallbacks: { sessions } });
+  const rr = init({ redis: server.url, ...STEADY, tracing: false, ...extra, fallbacks: { sessions } });
   const client = new Redis(server.url);
   await ready(rr);
   // Typed as our store: the same methods, with sessions not tied to express-session's SessionData.
@@ -141,7 +141,7 @@ describe('connect-redis options mean the same', () => {
   });
 
   it('bad options fail at init (createFallbacks is what init calls), naming the field', async () => {
-    const rr = init({ redis: server.url, ...FAST, tracing: false });
+    const rr = init({ redis: server.url, ...STEADY, tracing: false });
     const deps = { client: rr.client, instrumentation: fallbackRecorder().instrumentation };
     await rr.close();
     const make = (sessions: unknown) => () =>
@@ -205,7 +205,7 @@ describe('during an outage', () => {
     const proxy = await startFaultProxy({ host: server.host, port: server.port });
     const rec = fallbackRecorder();
     let breakerOpen = false;
-    const rr = init({ redis: proxy.url, ...FAST, tracing: false });
+    const rr = init({ redis: proxy.url, ...STEADY, tracing: false });
     const store: SessionStore = createSessionStore(
       { client: rr.client, instrumentation: rec.instrumentation, breakerOpen: () => breakerOpen },
       { prefix: 'out:', writeBackIntervalMs: 3_600_000 },
@@ -265,8 +265,8 @@ describe('during an outage', () => {
 describe('what this instance remembers', () => {
   it('a session another instance destroyed is not served from memory in an outage once Redis said it is gone', async () => {
     const proxy = await startFaultProxy({ host: server.host, port: server.port });
-    const here = init({ redis: proxy.url, ...FAST, tracing: false, fallbacks: { sessions: { prefix: 'mem:' } } });
-    const there = init({ redis: server.url, ...FAST, tracing: false, fallbacks: { sessions: { prefix: 'mem:' } } });
+    const here = init({ redis: proxy.url, ...STEADY, tracing: false, fallbacks: { sessions: { prefix: 'mem:' } } });
+    const there = init({ redis: server.url, ...STEADY, tracing: false, fallbacks: { sessions: { prefix: 'mem:' } } });
     try {
       await ready(here);
       await ready(there);
@@ -289,7 +289,7 @@ describe('what this instance remembers', () => {
 
 describe('after rr.close()', () => {
   it('every store method fails with ClientClosedError, through the callback and the rejected promise', async () => {
-    const rr = init({ redis: server.url, ...FAST, tracing: false });
+    const rr = init({ redis: server.url, ...STEADY, tracing: false });
     const store = rr.sessions;
     await ready(rr);
     await store.set('s', { cookie: { expires: inSeconds(60) } });
@@ -312,7 +312,7 @@ describe('after rr.close()', () => {
     }
     await expect(store.flush()).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
     // A store first asked for after close is closed too.
-    const late = init({ redis: server.url, ...FAST, tracing: false });
+    const late = init({ redis: server.url, ...STEADY, tracing: false });
     await late.close();
     await expect(late.sessions.get('s')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
   });

@@ -10,7 +10,7 @@ import { Cookie } from 'express-session';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
-import { FAST, ready } from './helpers.js';
+import { ready, STEADY } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: sessions are express-session's SessionData, whichever store hands them
 type Session = any;
@@ -97,7 +97,7 @@ async function lifecycle(store: LifecycleStore): Promise<void> {
 
 describe('session store lifecycle', () => {
   it('rr.sessions passes every step', async () => {
-    const rr = init({ redis: server.url, ...FAST, tracing: false });
+    const rr = init({ redis: server.url, ...STEADY, tracing: false });
     try {
       await ready(rr);
       await lifecycle(rr.sessions);

@@ -9,7 +9,7 @@ import { init } from '../../src/index.js';
 import { noopInstrumentation } from '../../src/instrumentation.js';
 import type { Logger } from '../../src/logger.js';
 import { sample } from '../telemetry/harness.js';
-import { FAST, fallbackRecorder, ready } from './helpers.js';
+import { fallbackRecorder, ready, STEADY } from './helpers.js';
 
 afterAll(stopAllRedis);
 
@@ -38,7 +38,7 @@ describe('session write-back', () => {
     const rec = fallbackRecorder();
     // Stands in for the breaker: while true, no write-back runs, so the test decides when the write-back happens.
     let hold = false;
-    const rr = init({ redis: proxy.url, ...FAST }, { instrumentation: rec.instrumentation });
+    const rr = init({ redis: proxy.url, ...STEADY }, { instrumentation: rec.instrumentation });
     const deps = { client: rr.client, instrumentation: rec.instrumentation, breakerOpen: () => hold };
     const store = createSessionStore(deps, { writeBackIntervalMs: 50 });
     const sids = Array.from({ length: 20 }, (_, i) => `outage-${i}`);
@@ -83,15 +83,15 @@ describe('session write-back', () => {
     const server = await startRedis({ args: ['--maxmemory-policy', 'noeviction'] });
     const rec = fallbackRecorder();
     // OOM replies count against the breaker today (issue #11, defect 4); keep it out of this test's way.
-    const breaker = { ...FAST.breaker, volumeThreshold: 1000 };
-    const rr = init({ redis: server.url, ...FAST, breaker }, { instrumentation: rec.instrumentation });
+    const breaker = { ...STEADY.breaker, volumeThreshold: 1000 };
+    const rr = init({ redis: server.url, ...STEADY, breaker }, { instrumentation: rec.instrumentation });
     const store = createSessionStore(
       { client: rr.client, instrumentation: rec.instrumentation },
       { writeBackIntervalMs: 100 },
     );
     try {
       await ready(rr);
-      await rr.client.set('filler', 'x'.repeat(8 << 20));
+      await server.cli('SETRANGE', 'filler', String(8 << 20), 'x'); // an 8 MB value from a tiny command
       await server.cli('CONFIG', 'SET', 'maxmemory', '4mb'); // used memory is now past maxmemory: writes get OOM
       await expect(rr.client.set('probe', '1')).rejects.toMatchObject({ errorType: 'oom' });
 
@@ -125,7 +125,7 @@ describe('session write-back', () => {
     const server = await startRedis();
     const proxy = await startFaultProxy({ host: server.host, port: server.port });
     const rec = fallbackRecorder();
-    const rr = init({ redis: proxy.url, ...FAST }, { instrumentation: rec.instrumentation });
+    const rr = init({ redis: proxy.url, ...STEADY }, { instrumentation: rec.instrumentation });
     // An absurd TTL makes Redis answer `ERR invalid expire time` to this session's SET, and to it only.
     const ttl = (s: { huge?: boolean }) => (s.huge ? 1e18 : 3600);
     const store = createSessionStore(
@@ -162,7 +162,7 @@ describe('session write-back', () => {
     const port = await freePort(); // nothing listens there: the outage starts with the process
     const rr = init({
       redis: `redis://127.0.0.1:${port}`,
-      ...FAST,
+      ...STEADY,
       serviceName: 'evict-test',
       tracing: false,
       logger,
