@@ -91,3 +91,17 @@ export function sessionTtl(opts: ResolvedSessionOptions, session: SessionRecord,
   if (expires) return Math.ceil((new Date(expires).getTime() - now) / 1000);
   return opts.ttl;
 }
+
+/** A stored session the serializer cannot read is no session (the user logs in again), not a 500. */
+export async function parseSession(
+  serializer: SessionSerializer,
+  text: string | undefined,
+): Promise<SessionRecord | null> {
+  if (text === undefined) return null;
+  try {
+    const v: unknown = await serializer.parse(text);
+    return typeof v === 'object' && v !== null ? (v as SessionRecord) : null;
+  } catch {
+    return null;
+  }
+}

@@ -2,6 +2,7 @@
  * Public types of the fallbacks: the codec, the options of each fallback and what they need from `init()`.
  * Internal helpers keep their own types beside them; only these are meant to be exported from the package.
  */
+import type { EventEmitter } from 'node:events';
 import type { ResilientClient } from '../client/guarded-client.js';
 import type { Instrumentation } from '../instrumentation.js';
 
@@ -79,6 +80,44 @@ export interface SessionStoreOptions {
   maxFallbackEntries?: number;
   /** How often sessions Redis did not take yet are written back. @default 1000 */
   writeBackIntervalMs?: number;
+}
+
+// Sessions handed out are typed `any`: express-session's typings expect their own SessionData, a type this package
+// does not depend on; `any` keeps `session({ store: rr.sessions })` compiling without a cast.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type AnySession = any;
+
+/**
+ * connect-redis's Store, structurally an express-session `Store` (`session({ store: rr.sessions })`), plus write-back
+ * control. Each method takes a callback, or returns a promise; with a callback the promise never rejects.
+ */
+export interface SessionStore extends EventEmitter {
+  get(sid: string): Promise<AnySession>;
+  get(sid: string, callback: (err: unknown, session?: AnySession) => void): Promise<AnySession>;
+  set(sid: string, session: SessionRecord, callback?: (err?: unknown) => void): Promise<void>;
+  destroy(sid: string, callback?: (err?: unknown) => void): Promise<void>;
+  /** Extends the session's TTL (a no-op with `disableTouch` or `disableTTL`). */
+  touch(sid: string, session: SessionRecord, callback?: (err?: unknown) => void): Promise<void>;
+  /** Deletes every session under the prefix (SCAN + DEL), and everything this instance holds in memory. */
+  clear(callback?: (err?: unknown) => void): Promise<void>;
+  /** How many sessions exist (SCAN). */
+  length(callback?: (err: unknown, length?: number) => void): Promise<number>;
+  /** Every session id (SCAN). */
+  ids(callback?: (err: unknown, ids?: string[]) => void): Promise<string[]>;
+  /** Every session, each with its `id` (SCAN + MGET). */
+  all(callback?: (err: unknown, sessions?: AnySession[]) => void): Promise<AnySession[]>;
+  /** From express-session's Store. */
+  regenerate(req: never, callback: (err?: unknown) => void): void;
+  /** From express-session's Store. */
+  load(sid: string, callback: (err: unknown, session?: AnySession) => void): void;
+  /** From express-session's Store. */
+  createSession(req: never, session: SessionRecord): AnySession;
+  /** Write pending sessions back to Redis now; resolves with how many Redis acknowledged. */
+  flush(): Promise<number>;
+  /** Sessions written or destroyed while Redis could not take them, that Redis has not acknowledged yet. */
+  readonly pendingWriteBacks: number;
+  /** Stop the write-back; every method then fails with ClientClosedError. Pending sessions are lost (and counted). */
+  close(): void;
 }
 
 export interface StreamQueueOptions {

@@ -11,8 +11,6 @@ import {
   OUTCOMES,
   type Outcome,
   type RetryCallKind,
-  SESSION_DROP_REASONS,
-  type SessionDropReason,
 } from './catalog.js';
 import { type CatalogMetrics, registerCatalog } from './catalog-metrics.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
@@ -26,6 +24,7 @@ import {
   statusLabel,
 } from './labels.js';
 import { PoolMetrics, type PoolStats } from './pool-metrics.js';
+import { SessionMetrics } from './session-metrics.js';
 
 export type { CatalogMetrics } from './catalog-metrics.js';
 export type { PoolStats } from './pool-metrics.js';
@@ -86,6 +85,8 @@ export class Metrics {
   private readonly failovers: CounterChild;
   private readonly poolMetrics: PoolMetrics;
   private readonly primedStreams = new Set<string>();
+  /** The session store's write-back series. */
+  readonly sessions: SessionMetrics;
 
   constructor(
     readonly registry: Registry,
@@ -115,8 +116,7 @@ export class Metrics {
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
     for (const error_type of CONNECTION_ERROR_TYPES) this.all.connectionErrors.inc({ client, error_type }, 0);
     for (const result of CACHE_RESULTS) this.cacheResultChild(result).inc(0);
-    this.all.sessionPendingWriteBacks.set({ client }, 0);
-    for (const reason of SESSION_DROP_REASONS) this.all.sessionWriteBacksDropped.inc({ client, reason }, 0);
+    this.sessions = new SessionMetrics(this.all, client);
     this.setBreakerState('default', 'closed');
   }
 
@@ -225,19 +225,6 @@ export class Metrics {
 
   queueDeadLettered(stream: string, count: number): void {
     this.all.queueDeadLettered.inc({ client: this.client, stream: this.streams.value(stream) }, count);
-  }
-
-  sessionPending(count: number): void {
-    this.all.sessionPendingWriteBacks.set({ client: this.client }, count);
-  }
-
-  sessionWriteBackFailed(errorType: string, entries: number): void {
-    const error_type = this.errorTypes.value(errorType);
-    this.all.sessionWriteBackFailures.inc({ client: this.client, error_type }, entries);
-  }
-
-  sessionDropped(reason: SessionDropReason, count: number): void {
-    this.all.sessionWriteBacksDropped.inc({ client: this.client, reason }, count);
   }
 
   /** 1 for `state`, 0 for the other states of `node`. */

@@ -238,7 +238,7 @@ export class Recorder implements Instrumentation {
 
   sessionPending(count: number): void {
     try {
-      this.deps.metrics?.sessionPending(count);
+      this.deps.metrics?.sessions.pending(count);
     } catch (err) {
       report('sessionPending', err);
     }
@@ -246,7 +246,7 @@ export class Recorder implements Instrumentation {
 
   sessionWriteBackFailed(errorType: ErrorType, entries: number): void {
     try {
-      this.deps.metrics?.sessionWriteBackFailed(errorType, entries);
+      this.deps.metrics?.sessions.writeBackFailed(errorType, entries);
     } catch (err) {
       report('sessionWriteBackFailed', err);
     }
@@ -254,7 +254,7 @@ export class Recorder implements Instrumentation {
 
   sessionDropped(reason: SessionDropReason, count: number): void {
     try {
-      this.deps.metrics?.sessionDropped(reason, count);
+      this.deps.metrics?.sessions.dropped(reason, count);
       this.deps.log.sessionDropped(reason, count);
     } catch (err) {
       report('sessionDropped', err);
