@@ -62,7 +62,14 @@ function traced<T>(
     tracker.fallback('session_store', reason, served);
     instrumentation.fallbackInvoked('session_store', reason, served);
   };
-  return fn(tracker).then(
+  let pending: Promise<OpResult<T>>;
+  try {
+    pending = fn(tracker);
+  } catch (err) {
+    // A user's serializer or `ttl` function may throw before anything async: the same path as a rejection.
+    pending = Promise.reject(err);
+  }
+  return pending.then(
     (r) => {
       if (r.fallback) fallback(r.fallback.reason, r.fallback.served);
       tracker.end(r.fallback && !r.fallback.served ? 'failure' : r.outcome, 0);

@@ -34,6 +34,8 @@ export interface SessionMemoryHooks {
 export class SessionMemory {
   private readonly clean = new Map<string, CleanEntry>();
   private readonly pending = new Map<string, PendingEntry>();
+  /** Pending entries a newer write is on its way to replace: still read, never written back. */
+  private readonly superseded = new WeakSet<PendingEntry>();
 
   constructor(
     private readonly max: number,
@@ -70,7 +72,7 @@ export class SessionMemory {
 
   /** `entry` is still the newest pending write of its session (nothing superseded it). */
   isCurrent(entry: PendingEntry): boolean {
-    return this.pending.get(entry.sid) === entry;
+    return this.pending.get(entry.sid) === entry && !this.superseded.has(entry);
   }
 
   /** Redis holds `json` for `sid` now (read or written): keep a clean copy. */
@@ -79,6 +81,17 @@ export class SessionMemory {
     this.clean.delete(sid);
     this.clean.set(sid, { json, expiresAt });
     this.evict();
+  }
+
+  /**
+   * A direct write of `sid` was acknowledged (`json` undefined: a destroy). It replaces what it superseded, but not a
+   * newer write pended while it was on its way.
+   */
+  written(sid: string, superseded: PendingEntry | undefined, json: string | undefined, expiresAt: number): void {
+    const p = this.pending.get(sid);
+    if (p && p !== superseded) return;
+    if (json === undefined) this.forget(sid);
+    else this.remember(sid, json, expiresAt);
   }
 
   /** Redis has nothing for `sid` (or just deleted it). */
@@ -95,9 +108,20 @@ export class SessionMemory {
     this.evict();
   }
 
-  /** Drop `sid`'s pending entry before a newer write is sent, so an older one can never be written back after it. */
-  supersede(sid: string): void {
-    this.deletePending(sid);
+  /**
+   * A newer write of `sid` is about to be sent: its pending entry is never written back from now on (it could land
+   * after the newer one), but readers still see it until the newer write's outcome replaces it. Returns the entry
+   * for `restore`.
+   */
+  supersede(sid: string): PendingEntry | undefined {
+    const p = this.pending.get(sid);
+    if (p) this.superseded.add(p);
+    return p;
+  }
+
+  /** The newer write failed for good: the entry it superseded is the newest write again, to be written back. */
+  restore(entry: PendingEntry | undefined): void {
+    if (entry && this.pending.get(entry.sid) === entry) this.superseded.delete(entry);
   }
 
   /** Redis acknowledged `entry`: it leaves the pending set, unless a newer write replaced it meanwhile. */
@@ -124,7 +148,7 @@ export class SessionMemory {
     for (const [sid, e] of this.pending) {
       if (out.length >= limit) break;
       if (e.expiresAt <= now) this.deletePending(sid);
-      else out.push(e);
+      else if (!this.superseded.has(e)) out.push(e);
     }
     return out;
   }

@@ -168,43 +168,42 @@ function defineStore(Base: StoreBase) {
       if (lost > 0) this.deps.instrumentation.sessionDropped('closed', lost);
     }
 
-    private async write(sid: string, session: SessionRecord, tracker: CallTracker): Promise<OpResult<undefined>> {
+    private write(sid: string, session: SessionRecord, tracker: CallTracker): Promise<OpResult<undefined>> {
       const ttl = this.ttlOf(session);
       // An expired cookie (or a `ttl` function's 0) ends the session, as in connect-redis.
       if (!(ttl > 0)) return this.remove(sid, tracker);
       const json = this.opts.serializer.stringify(session);
-      const expiresAt = Date.now() + ttl * 1000;
-      await this.writeBack.inFlightWith(sid);
-      // Before sending: an older pending copy must never be written back after this one.
-      this.memory.supersede(sid);
-      if (this.deps.breakerOpen?.()) return this.pend(sid, json, expiresAt, 'circuit_open');
       const ttlSeconds = this.opts.disableTTL ? undefined : ttl;
+      return this.writeThrough(sid, json, Date.now() + ttl * 1000, ttlSeconds, tracker);
+    }
+
+    private remove(sid: string, tracker: CallTracker): Promise<OpResult<undefined>> {
+      return this.writeThrough(sid, undefined, NEVER, undefined, tracker);
+    }
+
+    /** One write of `sid` to Redis (`json` undefined: a destroy), kept in memory when Redis cannot take it now. */
+    private async writeThrough(
+      sid: string,
+      json: string | undefined,
+      expiresAt: number,
+      ttlSeconds: number | undefined,
+      tracker: CallTracker,
+    ): Promise<OpResult<undefined>> {
+      await this.writeBack.inFlightWith(sid);
+      // An older pending copy must never be written back after this one; readers still see it meanwhile.
+      const older = this.memory.supersede(sid);
+      if (this.deps.breakerOpen?.()) return this.pend(sid, json, expiresAt, 'circuit_open');
       try {
         await tracker.runInContext(() =>
           writeCommand<Promise<unknown>>(this.deps.client, { key: this.key(sid), json, ttlSeconds }),
         );
       } catch (err) {
         const reason = unavailableReason(err);
-        if (reason === undefined) throw err;
-        return this.pend(sid, json, expiresAt, reason);
+        if (reason !== undefined) return this.pend(sid, json, expiresAt, reason);
+        this.memory.restore(older);
+        throw err;
       }
-      this.memory.remember(sid, json, expiresAt);
-      this.writeBack.redisAnswered();
-      return ok(undefined);
-    }
-
-    private async remove(sid: string, tracker: CallTracker): Promise<OpResult<undefined>> {
-      await this.writeBack.inFlightWith(sid);
-      this.memory.supersede(sid);
-      if (this.deps.breakerOpen?.()) return this.pend(sid, undefined, NEVER, 'circuit_open');
-      try {
-        await tracker.runInContext(() => this.deps.client.del(this.key(sid)));
-      } catch (err) {
-        const reason = unavailableReason(err);
-        if (reason === undefined) throw err;
-        return this.pend(sid, undefined, NEVER, reason);
-      }
-      this.memory.forget(sid);
+      this.memory.written(sid, older, json, expiresAt);
       this.writeBack.redisAnswered();
       return ok(undefined);
     }

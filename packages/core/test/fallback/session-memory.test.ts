@@ -73,4 +73,21 @@ describe('SessionMemory', () => {
     expect(m.lookup('p')).toBeUndefined();
     expect(m.pendingEntries(10)).toEqual([]);
   });
+
+  it('a superseded entry stays readable but is never written back; an acknowledged write spares a newer pending one', () => {
+    const m = new SessionMemory(10, () => 0);
+    m.markDirty('a', 'v1', 10);
+    const older = m.supersede('a'); // v2 is on its way
+    expect(m.lookup('a')).toEqual({ json: 'v1', pending: true });
+    expect(m.pendingEntries()).toEqual([]);
+    m.restore(older); // v2 was refused for good: v1 is the newest write again
+    expect(m.pendingEntries().map((e) => e.json)).toEqual(['v1']);
+
+    const again = m.supersede('a'); // v2 on its way again …
+    m.markDirty('a', 'v3', 10); // … and v3 pended meanwhile
+    m.written('a', again, 'v2', 10); // v2's acknowledgement must not erase v3
+    expect(m.lookup('a')).toEqual({ json: 'v3', pending: true });
+    m.written('a', m.supersede('a'), 'v4', 10);
+    expect(m.lookup('a')).toEqual({ json: 'v4', pending: false });
+  });
 });
