@@ -133,16 +133,18 @@ function defineStore(Base: StoreBase) {
     }
 
     length(callback?: Callback<number>) {
-      return this.run('session.length', callback, async (tracker) => ok((await this.ids_(tracker, 'length')).length));
+      return this.run('session.length', callback, async (tracker) =>
+        ok((await this.listIds(tracker, 'length')).length),
+      );
     }
 
     ids(callback?: Callback<string[]>) {
-      return this.run('session.ids', callback, async (tracker) => ok(await this.ids_(tracker, 'ids')));
+      return this.run('session.ids', callback, async (tracker) => ok(await this.listIds(tracker, 'ids')));
     }
 
     all(callback?: Callback<SessionRecord[]>) {
       return this.run('session.all', callback, async (tracker) => {
-        const ids = await this.ids_(tracker, 'all');
+        const ids = await this.listIds(tracker, 'all');
         const texts = await tracker.runInContext(() =>
           storedTexts(this.deps.client, this.opts.prefix, this.memory, ids),
         );
@@ -215,7 +217,7 @@ function defineStore(Base: StoreBase) {
       return { value: undefined, outcome: 'fallback', fallback: { reason, served: true } };
     }
 
-    private async ids_(tracker: CallTracker, method: string): Promise<string[]> {
+    private async listIds(tracker: CallTracker, method: string): Promise<string[]> {
       requireScan(this.deps.client, method);
       return tracker.runInContext(() => liveIds(this.deps.client, this.opts, this.memory));
     }
