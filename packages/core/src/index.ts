@@ -43,6 +43,7 @@ export {
   type PublishOptions,
   type PublishResult,
   type SessionRecord,
+  type SessionSerializer,
   type SessionStore,
   type SessionStoreOptions,
   SpoolFullError,

@@ -27,6 +27,10 @@ export type SpoolDamageReason = (typeof SPOOL_DAMAGE_REASONS)[number];
 export const REPLAY_FAILURE_REASONS = ['corrupt', 'disk_full', 'io', 'read_only', 'other'] as const;
 export type ReplayFailureReason = (typeof REPLAY_FAILURE_REASONS)[number];
 
+/** Why a pending session write left memory without reaching Redis. */
+export const SESSION_DROP_REASONS = ['evicted', 'command_error', 'closed'] as const;
+export type SessionDropReason = (typeof SESSION_DROP_REASONS)[number];
+
 /** A damaged queue spool file was moved aside and the queue went on with a fresh one (fallback/spool-recovery.ts). */
 export interface SpoolQuarantine {
   /** The spool path; the fresh spool lives there now. */
@@ -90,6 +94,12 @@ export interface TelemetryEvents {
   queueSpoolQuarantined: SpoolQuarantine;
   /** A replay pass met a spool error (`queue_replay_failures_total`, and a rate-limited error log). */
   queueReplayFailed: { reason: ReplayFailureReason; error: unknown };
+  /** Session writes waiting in memory for Redis to acknowledge them (`session_pending_writebacks`). */
+  sessionPending: { count: number };
+  /** Pending session writes a write-back sent that failed with `errorType` (`session_writeback_failures_total`). */
+  sessionWriteBackFailed: { errorType: ErrorType; entries: number };
+  /** Pending session writes given up without reaching Redis (`session_writeback_dropped_total`); logged as a warning. */
+  sessionDropped: { reason: SessionDropReason; count: number };
   poolConnectionCreated: { pool: string; seconds: number };
   poolWait: { pool: string; seconds: number };
   poolUse: { pool: string; seconds: number };

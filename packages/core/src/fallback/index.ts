@@ -6,7 +6,8 @@ import type { QueueHealth } from '../health.js';
 import { type Cache, createCache } from './cache.js';
 import type { FallbackDeps } from './deps.js';
 import { CLOSED_QUEUE, createQueue, type ManagedQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
-import { createSessionStore, resolveSessionOptions, type SessionStore } from './sessions.js';
+import { resolveSessionOptions } from './session-options.js';
+import { createSessionStore, type SessionStore } from './sessions.js';
 import type { FallbackOptions } from './types.js';
 import { checkKeys } from './validate.js';
 import { type WithFallback, withFallback } from './with-fallback.js';
@@ -39,6 +40,8 @@ export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions
     cache,
     get sessions() {
       sessions ??= createSessionStore(core, sessionOptions);
+      // Made after close: a store like any closed one, whose every method fails with ClientClosedError.
+      if (closed) sessions.close();
       return sessions;
     },
     get queue(): StreamQueue {
@@ -62,7 +65,7 @@ export type { Cache } from './cache.js';
 export { jsonCodec } from './codec.js';
 export { isLoaderTimeoutError, isSpoolFullError, LoaderTimeoutError, SpoolFullError } from './errors.js';
 export type { StreamQueue } from './queue.js';
-export type { SessionRecord, SessionStore } from './sessions.js';
+export type { SessionStore } from './sessions.js';
 export type {
   BinaryCodec,
   CacheOptions,
@@ -72,6 +75,8 @@ export type {
   Loader,
   PublishOptions,
   PublishResult,
+  SessionRecord,
+  SessionSerializer,
   SessionStoreOptions,
   StreamPayload,
   StreamQueueOptions,

@@ -3,6 +3,7 @@
  * internal (deps.ts).
  * Internal helpers keep their own types beside them; only these are meant to be exported from the package.
  */
+import type { EventEmitter } from 'node:events';
 
 /** Turns cached values into Redis strings and back. `decode` may throw: a value it rejects counts as a miss. */
 export type Codec<T = unknown> = TextCodec<T> | BinaryCodec<T>;
@@ -46,15 +47,87 @@ export interface GetOrLoadOptions<T> {
   loaderTimeoutMs?: number;
 }
 
+/** A session as express-session hands it over: serializable, with its cookie (the only part the store reads). */
+export interface SessionRecord {
+  cookie?: { maxAge?: number | null; expires?: Date | string | null; originalMaxAge?: number | null } | undefined;
+  /** The app's own fields. `any`, not `unknown`: express-session's SessionData (an interface) must fit. */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  [field: string]: any;
+}
+
+/**
+ * Turns sessions into the strings stored in Redis and back, as connect-redis's `serializer`. `parse` may return a
+ * promise. Sessions are handed over typed `any`: express-session's SessionData is not a dependency of this package.
+ */
+export interface SessionSerializer {
+  // biome-ignore lint/suspicious/noExplicitAny: see above; JSON itself is accepted as is
+  parse(text: string): any;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  stringify(session: any): string;
+}
+
+/** connect-redis's options under the same names, meanings and defaults, plus the outage fallback's own. */
 export interface SessionStoreOptions {
   /** Key prefix: sessions live at `<prefix><sid>`. @default 'sess:' */
   prefix?: string;
-  /** TTL when the session cookie has no maxAge/expires. @default 86400 */
+  /**
+   * Seconds a session lives in Redis when its cookie has no `expires`. Or a function of the session returning its
+   * seconds, which then wins over the cookie. A result of 0 or less removes the session. @default 86400
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the session is express-session's SessionData, see SessionSerializer
+  ttl?: number | ((session: any) => number);
+  /** @deprecated The former name of a numeric `ttl`; still accepted. */
   ttlSeconds?: number;
+  /** `touch` does nothing: an untouched session expires at its TTL even if its user stays active. @default false */
+  disableTouch?: boolean;
+  /** Sessions are stored without a TTL (and `touch` does nothing); something else must delete them. @default false */
+  disableTTL?: boolean;
+  /** @default JSON */
+  serializer?: SessionSerializer;
+  /** The COUNT hint of the SCAN behind `clear`, `length`, `ids` and `all`. @default 100 */
+  scanCount?: number;
   /** Sessions kept in memory for outages (recently used ones, plus those written during the outage). @default 10000 */
   maxFallbackEntries?: number;
-  /** How often sessions written during an outage are retried against Redis. @default 1000 */
+  /** How often sessions Redis did not take yet are written back. @default 1000 */
   writeBackIntervalMs?: number;
+}
+
+// Sessions handed out are typed `any`: express-session's typings expect their own SessionData, a type this package
+// does not depend on; `any` keeps `session({ store: rr.sessions })` compiling without a cast.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type AnySession = any;
+
+/**
+ * connect-redis's Store, structurally an express-session `Store` (`session({ store: rr.sessions })`), plus write-back
+ * control. Each method takes a callback, or returns a promise; with a callback the promise never rejects.
+ */
+export interface SessionStore extends EventEmitter {
+  get(sid: string): Promise<AnySession>;
+  get(sid: string, callback: (err: unknown, session?: AnySession) => void): Promise<AnySession>;
+  set(sid: string, session: SessionRecord, callback?: (err?: unknown) => void): Promise<void>;
+  destroy(sid: string, callback?: (err?: unknown) => void): Promise<void>;
+  /** Extends the session's TTL (a no-op with `disableTouch` or `disableTTL`). */
+  touch(sid: string, session: SessionRecord, callback?: (err?: unknown) => void): Promise<void>;
+  /** Deletes every session under the prefix (SCAN + DEL), and everything this instance holds in memory. */
+  clear(callback?: (err?: unknown) => void): Promise<void>;
+  /** How many sessions exist (SCAN). */
+  length(callback?: (err: unknown, length?: number) => void): Promise<number>;
+  /** Every session id (SCAN). */
+  ids(callback?: (err: unknown, ids?: string[]) => void): Promise<string[]>;
+  /** Every session, each with its `id` (SCAN + MGET). */
+  all(callback?: (err: unknown, sessions?: AnySession[]) => void): Promise<AnySession[]>;
+  /** From express-session's Store. */
+  regenerate(req: never, callback: (err?: unknown) => void): void;
+  /** From express-session's Store. */
+  load(sid: string, callback: (err: unknown, session?: AnySession) => void): void;
+  /** From express-session's Store. */
+  createSession(req: never, session: SessionRecord): AnySession;
+  /** Write pending sessions back to Redis now; resolves with how many Redis acknowledged. */
+  flush(): Promise<number>;
+  /** Sessions written or destroyed while Redis could not take them, that Redis has not acknowledged yet. */
+  readonly pendingWriteBacks: number;
+  /** Stop the write-back; every method then fails with ClientClosedError. Pending sessions are lost (and counted). */
+  close(): void;
 }
 
 export interface StreamQueueOptions {

@@ -24,6 +24,14 @@ export function optionalString(field: string, value: unknown, fallback: string):
   return value;
 }
 
+export function optionalBoolean(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new InvalidOptionsError(field, [`${field}: must be true or false (got ${typeof value})`]);
+  }
+  return value;
+}
+
 /** An options section must be an object of known fields: a typo must not silently fall back to a default. */
 export function checkKeys(section: string, value: unknown, known: readonly string[]): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

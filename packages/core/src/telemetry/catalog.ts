@@ -11,6 +11,8 @@ import {
   type Outcome,
   REPLAY_FAILURE_REASONS,
   type ReplayFailureReason,
+  SESSION_DROP_REASONS,
+  type SessionDropReason,
   SPOOL_DAMAGE_REASONS,
   type SpoolDamageReason,
 } from '../instrumentation.js';
@@ -24,6 +26,8 @@ export {
   type Outcome,
   REPLAY_FAILURE_REASONS,
   type ReplayFailureReason,
+  SESSION_DROP_REASONS,
+  type SessionDropReason,
   SPOOL_DAMAGE_REASONS,
   type SpoolDamageReason,
 };
@@ -181,6 +185,24 @@ export const CATALOG = {
     'queue_replay_failures_total',
     'counter',
     'Queue replay passes that met a spool error (damage included, even when the spool was then recovered).',
+    ['client', 'reason'],
+  ),
+  sessionPendingWriteBacks: spec(
+    'session_pending_writebacks',
+    'gauge',
+    'Session writes and destroys Redis could not take, kept in memory until Redis acknowledges each one.',
+    ['client'],
+  ),
+  sessionWriteBackFailures: spec(
+    'session_writeback_failures_total',
+    'counter',
+    'Pending session writes a write-back sent that Redis did not acknowledge, by error; all but command errors stay pending and are retried.',
+    ['client', 'error_type'],
+  ),
+  sessionWriteBacksDropped: spec(
+    'session_writeback_dropped_total',
+    'counter',
+    'Pending session writes given up without reaching Redis: evicted from the bounded memory, refused by a command error, or still pending at close.',
     ['client', 'reason'],
   ),
   failovers: spec('failovers_total', 'counter', 'Sentinel master switches observed by the client.', ['client']),

@@ -6,14 +6,16 @@
 import type { BreakerTransition } from '../breaker/state.js';
 import type { Endpoint, EventSink, TelemetryEvents } from '../instrumentation.js';
 import { type Logger, safeLog } from '../logger.js';
+import { LogWindows } from './log-windows.js';
 
-/** At most one error log per error type per window; the rest are counted and reported with the next one. */
-export const ERROR_LOG_WINDOW_MS = 10_000;
+export { ERROR_LOG_WINDOW_MS } from './log-windows.js';
 
-interface ErrorWindow {
-  loggedAt: number;
-  suppressed: number;
-}
+const SESSION_DROP_MESSAGES: Readonly<Record<TelemetryEvents['sessionDropped']['reason'], string>> = {
+  evicted:
+    'pending session writes evicted before reaching Redis: the session fallback memory is full (fallbacks.sessions.maxFallbackEntries)',
+  command_error: 'pending session writes dropped: Redis refused them with a command error',
+  closed: 'pending session writes lost at close: they never reached Redis (await rr.sessions.flush() before close)',
+};
 
 /** A Node error code such as ECONNREFUSED: a fixed token, safe to log. */
 function errorCode(err: unknown): string | undefined {
@@ -27,8 +29,9 @@ export function endpointAddress(endpoint: Endpoint): string {
 
 /** The log as an event sink: one method per event it logs. */
 export class TelemetryLog implements EventSink {
-  private readonly errors = new Map<string, ErrorWindow>();
-  private readonly replayErrors = new Map<string, ErrorWindow>();
+  private readonly errors: LogWindows;
+  private readonly replayErrors: LogWindows;
+  private readonly sessionDrops: LogWindows;
   private lastStatus: string | undefined;
   private readonly fields: { client: string; address: string };
 
@@ -36,9 +39,12 @@ export class TelemetryLog implements EventSink {
     private readonly logger: Logger | undefined,
     client: string,
     endpoint: Endpoint,
-    private readonly now: () => number = () => performance.now(),
+    now: () => number = () => performance.now(),
   ) {
     this.fields = { client, address: endpointAddress(endpoint) };
+    this.errors = new LogWindows(now);
+    this.replayErrors = new LogWindows(now);
+    this.sessionDrops = new LogWindows(now);
   }
 
   breakerTransition(t: BreakerTransition): void {
@@ -70,7 +76,7 @@ export class TelemetryLog implements EventSink {
     const fields: Record<string, unknown> = { ...this.fields, status };
     if (status === 'ready') {
       // Errors hidden by the rate limit during an outage are accounted for when it ends.
-      const suppressed = this.drainSuppressed();
+      const suppressed = this.errors.drain();
       if (suppressed > 0) fields.suppressed_errors = suppressed;
       safeLog(this.logger, 'info', fields, 'redis connection ready');
     } else if (status === 'end') {
@@ -127,27 +133,21 @@ export class TelemetryLog implements EventSink {
     safeLog(this.logger, 'error', fields, `queue replay failed: ${reason}; spooled messages are not moving`);
   }
 
-  /** The base fields when `key` may log now (with how many were suppressed since), else undefined. */
-  private rateLimited(windows: Map<string, ErrorWindow>, key: string): Record<string, unknown> | undefined {
-    if (!this.logger) return undefined;
-    const now = this.now();
-    const window = windows.get(key);
-    if (window && now - window.loggedAt < ERROR_LOG_WINDOW_MS) {
-      window.suppressed++;
-      return undefined;
-    }
-    const fields: Record<string, unknown> = { ...this.fields };
-    if (window && window.suppressed > 0) fields.suppressed = window.suppressed;
-    windows.set(key, { loggedAt: now, suppressed: 0 });
-    return fields;
+  /** Outage session writes lost: a warning, never a session id. Rate-limited, with the losses in between added up. */
+  sessionDropped({ reason, count }: TelemetryEvents['sessionDropped']): void {
+    const fields = this.rateLimited(this.sessionDrops, reason, count);
+    if (!fields || !this.logger) return;
+    Object.assign(fields, { reason, count });
+    safeLog(this.logger, 'warn', fields, SESSION_DROP_MESSAGES[reason]);
   }
 
-  private drainSuppressed(): number {
-    let total = 0;
-    for (const w of this.errors.values()) {
-      total += w.suppressed;
-      w.suppressed = 0;
-    }
-    return total;
+  /** The base fields when `key` may log now (with how many were suppressed since), else undefined. */
+  private rateLimited(windows: LogWindows, key: string, amount = 1): Record<string, unknown> | undefined {
+    if (!this.logger) return undefined;
+    const suppressed = windows.admit(key, amount);
+    if (suppressed === undefined) return undefined;
+    const fields: Record<string, unknown> = { ...this.fields };
+    if (suppressed > 0) fields.suppressed = suppressed;
+    return fields;
   }
 }

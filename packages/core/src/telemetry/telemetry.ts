@@ -24,6 +24,7 @@ import { TelemetryLog } from './logging.js';
 import { MetricsSink } from './metrics.js';
 import { OperationNames } from './operations.js';
 import { EXPORT_TIMEOUT_MS, startTracingSdk, type TracingSdk } from './sdk.js';
+import { SessionMetrics } from './session-metrics.js';
 import { Spans } from './spans.js';
 import { CallRecord, type TrackerContext } from './tracker.js';
 
@@ -172,7 +173,8 @@ export function createTelemetry(
   const spanEvents: EventSink = {
     slowCommand: ({ command, durationMicros, timestamp }) => spans.slowCommand(command, durationMicros, timestamp),
   };
-  const sinks = [metrics, log, userEvents, spanEvents].filter((s): s is EventSink => s !== undefined);
+  const sessionMetrics = metrics && new SessionMetrics(metrics.all, options.clientName);
+  const sinks = [metrics, sessionMetrics, log, userEvents, spanEvents].filter((s): s is EventSink => s !== undefined);
   const instrumentation = new Hub({ metrics, spans, hub: events, now }, sinks);
 
   let server: MetricsServer | undefined;

@@ -60,7 +60,8 @@ it('createFallbacks validates every section at once, naming the field, though qu
       "fallbacks.queue.durability: must be one of 'process', 'machine'",
     );
     expect(make({ sessions: { maxFallbackEntries: -1 } })).toThrow('fallbacks.sessions.maxFallbackEntries');
-    expect(make({ sessions: { ttl: 5 } })).toThrow('unknown option fallbacks.sessions.ttl');
+    expect(make({ sessions: { ttl: 0 } })).toThrow('fallbacks.sessions.ttl: must be an integer from 1');
+    expect(make({ sessions: { expiry: 5 } })).toThrow('unknown option fallbacks.sessions.expiry');
     expect(make({ cache: { ttl: 5 } })).toThrow('unknown option fallbacks.cache.ttl');
     expect(make({ spool: {} })).toThrow('unknown option fallbacks.spool');
     expect(make({ queue: null })).toThrow('fallbacks.queue: must be an object');

@@ -43,6 +43,9 @@ export function fallbackRecorder() {
   const spooled: { stream: string; depth: number }[] = [];
   const replayed: { stream: string; count: number }[] = [];
   const deadLettered: { stream: string; count: number }[] = [];
+  const sessionPending: number[] = [];
+  const writeBackFailures: { errorType: string; entries: number }[] = [];
+  const sessionDrops: { reason: string; count: number }[] = [];
   // getOrLoad reports cacheResult and then ends its call synchronously: pair them up.
   let lastCacheResult: string | undefined;
   const rec = eventRecorder();
@@ -57,6 +60,9 @@ export function fallbackRecorder() {
       if (name === 'queueSpooled') spooled.push(data as { stream: string; depth: number });
       if (name === 'queueReplayed') replayed.push(data as { stream: string; count: number });
       if (name === 'queueDeadLettered') deadLettered.push(data as { stream: string; count: number });
+      if (name === 'sessionPending') sessionPending.push((data as { count: number }).count);
+      if (name === 'sessionWriteBackFailed') writeBackFailures.push(data as { errorType: string; entries: number });
+      if (name === 'sessionDropped') sessionDrops.push(data as { reason: string; count: number });
     },
     registerPool: rec.registerPool,
     startCall(operation) {
@@ -86,7 +92,20 @@ export function fallbackRecorder() {
   };
   const of = (operation: string) => calls.filter((c) => c.operation === operation);
   const sum = (xs: { count: number }[]) => xs.reduce((n, x) => n + x.count, 0);
-  return { instrumentation, calls, of, fallbacks, cacheResults, spooled, replayed, deadLettered, sum };
+  return {
+    instrumentation,
+    calls,
+    of,
+    fallbacks,
+    cacheResults,
+    spooled,
+    replayed,
+    deadLettered,
+    sessionPending,
+    writeBackFailures,
+    sessionDrops,
+    sum,
+  };
 }
 
 /** Init options that fail fast, so outage tests run in seconds: a 500 ms call deadline, a quick breaker. */
@@ -95,6 +114,16 @@ export const FAST = {
   timeouts: { connectMs: 200, commandMs: 200 },
   queue: { maxWaitMs: 100 },
   retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, deadlineMs: 500 },
+} as const;
+
+/**
+ * FAST, but with reply timeouts a loaded machine never hits on a healthy local Redis: for tests whose assertions need
+ * the healthy path to stay healthy. Refused and reset connections still fail at once.
+ */
+export const STEADY = {
+  ...FAST,
+  timeouts: { connectMs: 1000, commandMs: 2000 },
+  retry: { ...FAST.retry, deadlineMs: 5000 },
 } as const;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
