@@ -14,45 +14,15 @@ import type { FallbackDeps } from './deps.js';
 import { SpoolFullError } from './errors.js';
 import { uuidv7 } from './ids.js';
 import { toFields, writeMessage } from './publish-script.js';
+import { type ManagedQueue, rejectClosed } from './queue-api.js';
 import { resolveQueueOptions } from './queue-options.js';
-
-export { QUEUE_DEFAULTS, resolveQueueOptions } from './queue-options.js';
-
-import { type Fields, type SpooledMessage, type SpoolSettings, spoolErrorReason } from './spool.js';
+import { type Fields, type SpooledMessage, spoolErrorReason } from './spool.js';
 import { RecoveringSpool } from './spool-recovery.js';
 import type { PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
 import { nonEmptyString } from './validate.js';
 
-export interface StreamQueue {
-  /**
-   * Resolves once the message is in the stream or durably spooled; rejects with SpoolFullError when the spool is full,
-   * and with ClientClosedError after close.
-   */
-  publish(stream: string, payload: StreamPayload, opts?: PublishOptions): Promise<PublishResult>;
-  /** Replay the spool now; resolves with how many messages reached their stream. Rejects with ClientClosedError after close. */
-  replay(): Promise<number>;
-  /** Messages waiting in the spool, for one stream or all. */
-  spooled(stream?: string): number;
-  /** Stop the replay timer and close the spool file. Spooled messages stay on disk for the next process. */
-  close(): void;
-}
-
-/** The queue as init() holds it: with its part of `health()`. */
-export interface ManagedQueue extends StreamQueue {
-  health(): QueueHealth;
-  /** The spool's SQLite settings as SQLite reports them (journal, synchronous, locking). */
-  spoolSettings(): SpoolSettings;
-}
-
-const rejectClosed = (operation: string) => Promise.reject(new ClientClosedError(operation));
-
-/** `rr.queue` after close() when it was never used: no spool is opened just to refuse calls. */
-export const CLOSED_QUEUE: StreamQueue = Object.freeze({
-  publish: () => rejectClosed('queue.publish'),
-  replay: () => rejectClosed('queue.replay'),
-  spooled: () => 0,
-  close() {},
-});
+export { CLOSED_QUEUE, type ManagedQueue, type StreamQueue } from './queue-api.js';
+export { QUEUE_DEFAULTS, resolveQueueOptions } from './queue-options.js';
 
 /** Spooled messages read per replay step. */
 const REPLAY_BATCH = 100;

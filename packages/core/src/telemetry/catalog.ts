@@ -32,30 +32,14 @@ export {
   type SpoolDamageReason,
 };
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+import { LATENCY_BUCKETS, OPEN_DURATION_BUCKETS } from './buckets.js';
+import { DB_CLIENT_METRICS } from './catalog-db.js';
+import { hotSpec, type MetricSpec, spec } from './metric-spec.js';
 
-export interface MetricSpec<T extends MetricType = MetricType> {
-  /** Name without the configurable prefix (semconv `db_client_*` metrics are never prefixed). */
-  readonly name: string;
-  readonly type: T;
-  readonly help: string;
-  readonly labels: readonly string[];
-  /** false for OpenTelemetry semconv names, which keep their standard spelling. */
-  readonly prefixed: boolean;
-  readonly buckets?: readonly number[];
-  /**
-   * Recorded on every call: kept off prom-client's per-update label hashing (see fast-metrics.ts). Only per-call
-   * series are hot; everything else is a plain prom-client metric.
-   */
-  readonly hot: boolean;
-}
+export { LATENCY_BUCKETS, OPEN_DURATION_BUCKETS } from './buckets.js';
+export type { MetricSpec, MetricType } from './metric-spec.js';
 
 export const DEFAULT_METRIC_PREFIX = 'redis_resilience_';
-
-/** Seconds. Redis answers in well under a millisecond, so the low end is fine-grained; the top covers timeouts. */
-export const LATENCY_BUCKETS: readonly number[] = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-];
 
 export const RETRY_CALL_KINDS = [
   'success_without_retry',
@@ -68,30 +52,6 @@ export type RetryCallKind = (typeof RETRY_CALL_KINDS)[number];
 export { CONNECTION_ERROR_TYPES } from '../errors/types.js';
 
 export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
-
-/** How long a breaker stayed open: seconds to minutes. */
-export const OPEN_DURATION_BUCKETS: readonly number[] = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
-
-const spec = <T extends MetricType>(
-  name: string,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  extra: Partial<Pick<MetricSpec, 'prefixed' | 'buckets'>> = {},
-): MetricSpec<T> & { readonly hot: false } => ({
-  name,
-  type,
-  help,
-  labels,
-  prefixed: extra.prefixed ?? true,
-  hot: false,
-  ...(extra.buckets && { buckets: extra.buckets }),
-});
-
-/** A per-call series (see MetricSpec.hot). */
-const hotSpec = <T extends 'counter' | 'histogram'>(
-  ...args: Parameters<typeof spec<T>>
-): MetricSpec<T> & { readonly hot: true } => ({ ...spec(...args), hot: true });
 
 export const CATALOG = {
   operationDuration: hotSpec(
@@ -210,58 +170,7 @@ export const CATALOG = {
     'client',
     'command',
   ]),
-  dbOperationDuration: hotSpec(
-    'db_client_operation_duration_seconds',
-    'histogram',
-    'Duration of one physical Redis attempt (OpenTelemetry semantic conventions).',
-    ['db_system_name', 'db_operation_name', 'server_address', 'server_port', 'error_type'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
-  poolConnectionCount: spec(
-    'db_client_connection_count',
-    'gauge',
-    'Pool connections by state.',
-    ['db_client_connection_pool_name', 'db_client_connection_state'],
-    { prefixed: false },
-  ),
-  poolConnectionMax: spec('db_client_connection_max', 'gauge', 'Pool size.', ['db_client_connection_pool_name'], {
-    prefixed: false,
-  }),
-  poolPendingRequests: spec(
-    'db_client_connection_pending_requests',
-    'gauge',
-    'Requests waiting for a pool connection.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false },
-  ),
-  poolTimeouts: spec(
-    'db_client_connection_timeouts_total',
-    'counter',
-    'Pool leases that timed out waiting.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false },
-  ),
-  poolCreateTime: spec(
-    'db_client_connection_create_time_seconds',
-    'histogram',
-    'Time to create a pool connection.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
-  poolWaitTime: spec(
-    'db_client_connection_wait_time_seconds',
-    'histogram',
-    'Time waited for a pool connection.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
-  poolUseTime: spec(
-    'db_client_connection_use_time_seconds',
-    'histogram',
-    'Time a pool connection was held.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
+  ...DB_CLIENT_METRICS,
 } as const satisfies Record<string, MetricSpec>;
 
 export type Catalog = typeof CATALOG;

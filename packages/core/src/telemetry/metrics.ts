@@ -5,13 +5,7 @@
 import type { Gauge, Registry } from 'prom-client';
 import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
 import { CONNECTION_ERROR_TYPES } from '../errors/types.js';
-import {
-  type EventSink,
-  type PoolStats,
-  REPLAY_FAILURE_REASONS,
-  SPOOL_DAMAGE_REASONS,
-  type TelemetryEvents,
-} from '../instrumentation.js';
+import type { EventSink, PoolStats, TelemetryEvents } from '../instrumentation.js';
 import { CACHE_RESULTS, OUTCOMES, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
 import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import {
@@ -20,7 +14,6 @@ import {
   connectionErrorLabel,
   fallbackTypeLabel,
   NODE_PATTERN,
-  STREAM_PATTERN,
   statusLabel,
 } from './labels.js';
 import { OperationSeries, type SeriesSource } from './operation-series.js';
@@ -58,11 +51,9 @@ export class MetricsSink implements EventSink, SeriesSource {
   private readonly operations = new Map<string, OperationSeries>();
   private readonly breakerStates = new Map<string, Record<BreakerStateName, GaugeChild>>();
   private readonly statuses = new Map<string, GaugeChild>();
-  private readonly streams = new BoundedLabel(64, [], STREAM_PATTERN);
   private readonly reasons = new BoundedLabel(32);
   private readonly nodes = new BoundedLabel(1024, ['default'], NODE_PATTERN);
   private readonly pools = new BoundedLabel(64, [], NODE_PATTERN);
-  private readonly primedStreams = new Set<string>();
   private currentStatus: string | undefined;
 
   constructor(
@@ -84,9 +75,6 @@ export class MetricsSink implements EventSink, SeriesSource {
     for (const status of CLIENT_STATUSES) this.statusChild(status).set(0);
     for (const error_type of CONNECTION_ERROR_TYPES) this.all.connectionErrors.inc({ client, error_type }, 0);
     for (const result of CACHE_RESULTS) this.all.cacheRequests.inc({ client, result }, 0);
-    // At 0 from the start: the first damaged spool must be an increase() an alert can see.
-    for (const reason of SPOOL_DAMAGE_REASONS) this.all.queueSpoolQuarantined.inc({ client, reason }, 0);
-    for (const reason of REPLAY_FAILURE_REASONS) this.all.queueReplayFailures.inc({ client, reason }, 0);
     this.breakerState('default', 'closed');
   }
 
@@ -174,33 +162,6 @@ export class MetricsSink implements EventSink, SeriesSource {
 
   cacheResult({ result }: TelemetryEvents['cacheResult']): void {
     this.all.cacheRequests.inc({ client: this.client, result });
-  }
-
-  queueSpooled({ stream, depth }: TelemetryEvents['queueSpooled']): void {
-    const label = this.streams.value(stream);
-    if (!this.primedStreams.has(label)) {
-      // Spooled, replayed and dead-lettered exist from a stream's first publish, at 0.
-      this.primedStreams.add(label);
-      this.all.queueReplayed.inc({ client: this.client, stream: label }, 0);
-      this.all.queueDeadLettered.inc({ client: this.client, stream: label }, 0);
-    }
-    this.all.queueSpooled.set({ client: this.client, stream: label }, depth);
-  }
-
-  queueReplayed({ stream, count }: TelemetryEvents['queueReplayed']): void {
-    this.all.queueReplayed.inc({ client: this.client, stream: this.streams.value(stream) }, count);
-  }
-
-  queueDeadLettered({ stream, count }: TelemetryEvents['queueDeadLettered']): void {
-    this.all.queueDeadLettered.inc({ client: this.client, stream: this.streams.value(stream) }, count);
-  }
-
-  queueSpoolQuarantined({ reason }: TelemetryEvents['queueSpoolQuarantined']): void {
-    this.all.queueSpoolQuarantined.inc({ client: this.client, reason });
-  }
-
-  queueReplayFailed({ reason }: TelemetryEvents['queueReplayFailed']): void {
-    this.all.queueReplayFailures.inc({ client: this.client, reason });
   }
 
   poolConnectionCreated({ pool, seconds }: TelemetryEvents['poolConnectionCreated']): void {

@@ -23,6 +23,7 @@ import { type MetricsServer, metricsHandler, startMetricsServer } from './http.j
 import { TelemetryLog } from './logging.js';
 import { MetricsSink } from './metrics.js';
 import { OperationNames } from './operations.js';
+import { QueueMetrics } from './queue-metrics.js';
 import { EXPORT_TIMEOUT_MS, startTracingSdk, type TracingSdk } from './sdk.js';
 import { SessionMetrics } from './session-metrics.js';
 import { Spans } from './spans.js';
@@ -174,7 +175,10 @@ export function createTelemetry(
     slowCommand: ({ command, durationMicros, timestamp }) => spans.slowCommand(command, durationMicros, timestamp),
   };
   const sessionMetrics = metrics && new SessionMetrics(metrics.all, options.clientName);
-  const sinks = [metrics, sessionMetrics, log, userEvents, spanEvents].filter((s): s is EventSink => s !== undefined);
+  const queueMetrics = metrics && new QueueMetrics(metrics.all, options.clientName);
+  const sinks = [metrics, sessionMetrics, queueMetrics, log, userEvents, spanEvents].filter(
+    (s): s is EventSink => s !== undefined,
+  );
   const instrumentation = new Hub({ metrics, spans, hub: events, now }, sinks);
 
   let server: MetricsServer | undefined;

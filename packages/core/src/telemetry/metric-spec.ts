@@ -1,0 +1,40 @@
+/** How a catalog entry is written down: its type, labels, buckets, and whether it is recorded on every call. */
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec<T extends MetricType = MetricType> {
+  /** Name without the configurable prefix (semconv `db_client_*` metrics are never prefixed). */
+  readonly name: string;
+  readonly type: T;
+  readonly help: string;
+  readonly labels: readonly string[];
+  /** false for OpenTelemetry semconv names, which keep their standard spelling. */
+  readonly prefixed: boolean;
+  readonly buckets?: readonly number[];
+  /**
+   * Recorded on every call: kept off prom-client's per-update label hashing (see fast-metrics.ts). Only per-call
+   * series are hot; everything else is a plain prom-client metric.
+   */
+  readonly hot: boolean;
+}
+
+export const spec = <T extends MetricType>(
+  name: string,
+  type: T,
+  help: string,
+  labels: readonly string[],
+  extra: Partial<Pick<MetricSpec, 'prefixed' | 'buckets'>> = {},
+): MetricSpec<T> & { readonly hot: false } => ({
+  name,
+  type,
+  help,
+  labels,
+  prefixed: extra.prefixed ?? true,
+  hot: false,
+  ...(extra.buckets && { buckets: extra.buckets }),
+});
+
+/** A per-call series (see MetricSpec.hot). */
+export const hotSpec = <T extends 'counter' | 'histogram'>(
+  ...args: Parameters<typeof spec<T>>
+): MetricSpec<T> & { readonly hot: true } => ({ ...spec(...args), hot: true });
