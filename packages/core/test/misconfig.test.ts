@@ -111,6 +111,18 @@ describe('ports are validated at init', () => {
     expect((thrown as Error).message).toMatch(/redis\.port/);
   });
 
+  it('a bad fallback option is rejected by the same schema, before anything connects', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPWRAP').length;
+    expect(() => init({ redis: `redis://127.0.0.1:${server.port}`, fallbacks: { queue: { maxSpooled: 0 } } })).toThrow(
+      'fallbacks.queue.maxSpooled: must be an integer from 1 to 2147483647 (got 0)',
+    );
+    expect(() => init({ fallbacks: { sessions: { ttl: 60, ttlSeconds: 60 } } })).toThrow(
+      /fallbacks\.sessions\.ttlSeconds/,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'TCPWRAP').length).toBe(before);
+  });
+
   it('a URL with an impossible port is rejected, naming the field', () => {
     expect(() => init({ redis: 'redis://127.0.0.1:0' })).toThrow(/redis: must have a port from 1 to 65535/);
     expect(() => init({ redis: 'redis://127.0.0.1:65536' })).toThrow(/redis: must be a valid redis:\/\//);

@@ -9,12 +9,13 @@
  */
 import { ClientClosedError, InvalidOptionsError, isRedisUnavailableError } from '../errors/errors.js';
 import type { CallTracker } from '../instrumentation.js';
-import { isStorable, jsonCodec } from './codec.js';
+import { MAX_INT, type ResolvedCacheOptions } from '../options/fallbacks.js';
+import { isStorable } from './codec.js';
 import type { FallbackDeps } from './deps.js';
 import { LoaderTimeoutError } from './errors.js';
 import { SingleFlight } from './single-flight.js';
-import type { CacheOptions, Codec, GetOrLoadOptions, Loader } from './types.js';
-import { checkKeys, nonEmptyString, positiveInt } from './validate.js';
+import type { Codec, GetOrLoadOptions, Loader } from './types.js';
+import { nonEmptyString, positiveInt } from './validate.js';
 
 export interface Cache {
   /**
@@ -30,10 +31,8 @@ export interface ManagedCache extends Cache {
   close(): void;
 }
 
-export const CACHE_DEFAULTS = Object.freeze({ ttlSeconds: 300, loaderTimeoutMs: 10_000 });
-
 /** setTimeout's limit. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+const MAX_TIMEOUT_MS = MAX_INT;
 
 /** One shared flight's outcome. A loader error is carried, not thrown, so every joiner can count its own result. */
 interface Flight {
@@ -46,18 +45,12 @@ interface Flight {
 
 const swallow = () => {};
 
-export function createCache(deps: FallbackDeps, defaults: CacheOptions = {}): ManagedCache {
+/** `defaults`: the cache's options, checked and merged at init (options/fallbacks.ts). */
+export function createCache(deps: FallbackDeps, defaults: ResolvedCacheOptions): ManagedCache {
   const { client, instrumentation } = deps;
-  checkKeys('fallbacks.cache', defaults, ['ttlSeconds', 'codec', 'loaderTimeoutMs']);
-  const defaultTtl =
-    defaults.ttlSeconds === undefined
-      ? CACHE_DEFAULTS.ttlSeconds
-      : positiveInt('fallbacks.cache.ttlSeconds', defaults.ttlSeconds);
-  const defaultLoaderTimeout =
-    defaults.loaderTimeoutMs === undefined
-      ? CACHE_DEFAULTS.loaderTimeoutMs
-      : positiveInt('fallbacks.cache.loaderTimeoutMs', defaults.loaderTimeoutMs, MAX_TIMEOUT_MS);
-  const defaultCodec = checkCodec('fallbacks.cache.codec', defaults.codec ?? jsonCodec);
+  const defaultTtl = defaults.ttlSeconds;
+  const defaultLoaderTimeout = defaults.loaderTimeoutMs;
+  const defaultCodec = defaults.codec;
   const flights = new SingleFlight<Flight>();
   /** Loaders running now, so close() can abort them and clear their timers. */
   const running = new Set<{ abort: AbortController; timer: NodeJS.Timeout; expire: (err: Error) => void }>();

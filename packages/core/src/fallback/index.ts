@@ -3,13 +3,11 @@
  * SQLite file appears unless the queue is used, and express-session is only required by services that use it.
  */
 import type { QueueHealth } from '../health.js';
+import type { ResolvedFallbackOptions } from '../options/fallbacks.js';
 import { type Cache, createCache } from './cache.js';
 import type { FallbackDeps } from './deps.js';
-import { CLOSED_QUEUE, createQueue, type ManagedQueue, resolveQueueOptions, type StreamQueue } from './queue.js';
-import { resolveSessionOptions } from './session-options.js';
+import { CLOSED_QUEUE, createQueue, type ManagedQueue, type StreamQueue } from './queue.js';
 import { createSessionStore, type SessionStore } from './sessions.js';
-import type { FallbackOptions } from './types.js';
-import { checkKeys } from './validate.js';
 import { type WithFallback, withFallback } from './with-fallback.js';
 
 export interface Fallbacks {
@@ -26,12 +24,11 @@ export interface Fallbacks {
   close(): void;
 }
 
-export function createFallbacks(deps: FallbackDeps & { options?: FallbackOptions }): Fallbacks {
-  const { options = {}, ...core } = deps;
-  checkKeys('fallbacks', options, ['cache', 'sessions', 'queue']);
-  // Every section is validated now, at init, though the queue and sessions are only built on first use.
-  const sessionOptions = resolveSessionOptions(options.sessions);
-  const queueOptions = resolveQueueOptions(options.queue);
+/** `options`: checked and merged at init, with the rest of the options, before anything connects. */
+export function createFallbacks(deps: FallbackDeps & { options: ResolvedFallbackOptions }): Fallbacks {
+  const { options, ...core } = deps;
+  const sessionOptions = options.sessions;
+  const queueOptions = options.queue;
   const cache = createCache(core, options.cache);
   let sessions: SessionStore | undefined;
   let queue: ManagedQueue | undefined;

@@ -10,26 +10,25 @@
 import { ClientClosedError, isRedisUnavailableError } from '../errors/errors.js';
 import type { QueueHealth } from '../health.js';
 import type { ReplayFailureReason, SpoolQuarantine } from '../instrumentation.js';
+import type { ResolvedQueueOptions } from '../options/fallbacks.js';
 import type { FallbackDeps } from './deps.js';
 import { SpoolFullError } from './errors.js';
 import { uuidv7 } from './ids.js';
 import { toFields, writeMessage } from './publish-script.js';
 import { type ManagedQueue, rejectClosed } from './queue-api.js';
-import { resolveQueueOptions } from './queue-options.js';
 import { type Fields, type SpooledMessage, spoolErrorReason } from './spool.js';
 import { RecoveringSpool } from './spool-recovery.js';
-import type { PublishOptions, PublishResult, StreamPayload, StreamQueueOptions } from './types.js';
+import type { PublishOptions, PublishResult, StreamPayload } from './types.js';
 import { nonEmptyString } from './validate.js';
 
 export { CLOSED_QUEUE, type ManagedQueue, type StreamQueue } from './queue-api.js';
-export { QUEUE_DEFAULTS, resolveQueueOptions } from './queue-options.js';
 
 /** Spooled messages read per replay step. */
 const REPLAY_BATCH = 100;
 
-export function createQueue(deps: FallbackDeps, opts: StreamQueueOptions = {}): ManagedQueue {
+/** `cfg`: the queue's options, checked and merged at init (options/fallbacks.ts). */
+export function createQueue(deps: FallbackDeps, cfg: ResolvedQueueOptions): ManagedQueue {
   const { client, instrumentation } = deps;
-  const cfg = resolveQueueOptions(opts);
   /** Streams whose series were reported at least once. */
   const reported = new Set<string>();
   const state: Omit<QueueHealth, 'spooled'> = { quarantined: 0, replay: { failures: 0, failing: false } };

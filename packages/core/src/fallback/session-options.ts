@@ -1,85 +1,11 @@
 /**
- * The session store's options: connect-redis's names, meanings and defaults (`prefix`, `ttl`, `disableTouch`,
- * `disableTTL`, `serializer`, `scanCount`), plus the outage fallback's own. Checked once, at `init`.
+ * What the session store's options mean for one session, as connect-redis reckons it. The options themselves are
+ * checked and merged at `init` (options/fallbacks.ts).
  */
-import { InvalidOptionsError } from '../errors/errors.js';
-import type { SessionRecord, SessionSerializer, SessionStoreOptions } from './types.js';
-import { checkKeys, optionalBoolean, optionalString, positiveInt } from './validate.js';
+import type { ResolvedSessionOptions } from '../options/fallbacks.js';
+import type { SessionRecord, SessionSerializer } from './types.js';
 
-export const SESSION_DEFAULTS = Object.freeze({
-  prefix: 'sess:',
-  ttl: 86_400,
-  disableTouch: false,
-  disableTTL: false,
-  serializer: JSON as SessionSerializer,
-  scanCount: 100,
-  maxFallbackEntries: 10_000,
-  writeBackIntervalMs: 1000,
-});
-
-export interface ResolvedSessionOptions {
-  readonly prefix: string;
-  readonly ttl: number | ((session: SessionRecord) => number);
-  readonly disableTouch: boolean;
-  readonly disableTTL: boolean;
-  readonly serializer: SessionSerializer;
-  readonly scanCount: number;
-  readonly maxFallbackEntries: number;
-  readonly writeBackIntervalMs: number;
-}
-
-const F = 'fallbacks.sessions';
-const KNOWN = [...Object.keys(SESSION_DEFAULTS), 'ttlSeconds'];
-
-/** Defaults merged and every field checked; called by createFallbacks at init, so a bad option fails there. */
-export function resolveSessionOptions(opts: SessionStoreOptions = {}): ResolvedSessionOptions {
-  checkKeys(F, opts, KNOWN);
-  return {
-    prefix: optionalString(`${F}.prefix`, opts.prefix, SESSION_DEFAULTS.prefix),
-    ttl: resolveTtl(opts),
-    disableTouch: optionalBoolean(`${F}.disableTouch`, opts.disableTouch, false),
-    disableTTL: optionalBoolean(`${F}.disableTTL`, opts.disableTTL, false),
-    serializer: resolveSerializer(opts.serializer),
-    scanCount: positiveInt(`${F}.scanCount`, opts.scanCount ?? SESSION_DEFAULTS.scanCount),
-    maxFallbackEntries: positiveInt(
-      `${F}.maxFallbackEntries`,
-      opts.maxFallbackEntries ?? SESSION_DEFAULTS.maxFallbackEntries,
-    ),
-    writeBackIntervalMs: positiveInt(
-      `${F}.writeBackIntervalMs`,
-      opts.writeBackIntervalMs ?? SESSION_DEFAULTS.writeBackIntervalMs,
-    ),
-  };
-}
-
-function resolveTtl(opts: SessionStoreOptions): ResolvedSessionOptions['ttl'] {
-  if (opts.ttl !== undefined && opts.ttlSeconds !== undefined) {
-    throw new InvalidOptionsError(`${F}.ttlSeconds`, [
-      `${F}.ttlSeconds: is the former name of ${F}.ttl; set only ${F}.ttl`,
-    ]);
-  }
-  if (typeof opts.ttl === 'function') return opts.ttl;
-  if (opts.ttl !== undefined) {
-    if (typeof opts.ttl !== 'number') {
-      throw new InvalidOptionsError(`${F}.ttl`, [
-        `${F}.ttl: must be a number of seconds or a function (session) => seconds (got ${typeof opts.ttl})`,
-      ]);
-    }
-    return positiveInt(`${F}.ttl`, opts.ttl);
-  }
-  return positiveInt(`${F}.ttlSeconds`, opts.ttlSeconds ?? SESSION_DEFAULTS.ttl);
-}
-
-function resolveSerializer(value: unknown): SessionSerializer {
-  if (value === undefined) return SESSION_DEFAULTS.serializer;
-  const s = value as Partial<SessionSerializer> | null;
-  if (typeof s !== 'object' || s === null || typeof s.parse !== 'function' || typeof s.stringify !== 'function') {
-    throw new InvalidOptionsError(`${F}.serializer`, [
-      `${F}.serializer: must be an object with parse(string) and stringify(session) functions, like JSON`,
-    ]);
-  }
-  return s as SessionSerializer;
-}
+export type { ResolvedSessionOptions } from '../options/fallbacks.js';
 
 /**
  * Seconds `session` has left, as connect-redis reckons them: the `ttl` function when there is one, else the cookie's

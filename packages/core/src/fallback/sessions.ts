@@ -9,18 +9,18 @@ import type { FallbackDeps } from './deps.js';
 import { loadStoreBase, type StoreBase } from './express-session.js';
 import { type Callback, type OpResult, ok, storeCall, unavailableReason } from './session-calls.js';
 import { SessionMemory } from './session-memory.js';
-import { parseSession, type ResolvedSessionOptions, resolveSessionOptions, sessionTtl } from './session-options.js';
+import { parseSession, type ResolvedSessionOptions, sessionTtl } from './session-options.js';
 import { deleteAll, isCluster, liveIds, requireScan, storedTexts } from './session-scan.js';
 import { writeCommand } from './session-write-back.js';
 import { WriteBackLoop } from './session-write-back-loop.js';
-import type { SessionRecord, SessionStore, SessionStoreOptions } from './types.js';
+import type { SessionRecord, SessionStore } from './types.js';
 
 export type { SessionRecord, SessionStore } from './types.js';
 
-export function createSessionStore(deps: FallbackDeps, opts: SessionStoreOptions = {}): SessionStore {
-  const resolved = resolveSessionOptions(opts);
+/** `opts`: the store's options, checked and merged at init (options/fallbacks.ts). */
+export function createSessionStore(deps: FallbackDeps, opts: ResolvedSessionOptions): SessionStore {
   const Impl = storeClass(loadStoreBase());
-  return new Impl(deps, resolved) as unknown as SessionStore;
+  return new Impl(deps, opts) as unknown as SessionStore;
 }
 
 let cached: { base: StoreBase; impl: ReturnType<typeof defineStore> } | undefined;

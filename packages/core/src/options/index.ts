@@ -5,8 +5,7 @@ import { InvalidOptionsError } from '../errors/errors.js';
 import type { FallbackOptions } from '../fallback/types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULTS } from './defaults.js';
-import { describeIssue, fieldOf, leafIssues } from './messages.js';
-import { schema } from './schema.js';
+import { type ResolvedFallbackOptions, withFallbackDefaults } from './fallbacks.js';
 import type {
   BreakerOptions,
   MetricsOptions,
@@ -19,8 +18,22 @@ import type {
   TimeoutOptions,
   TracingOptions,
 } from './types.js';
+import { validate } from './validate.js';
 
 export { DEFAULT_IDEMPOTENT_WRITES, DEFAULTS } from './defaults.js';
+export {
+  FALLBACK_DEFAULTS,
+  type ResolvedCacheOptions,
+  type ResolvedFallbackOptions,
+  type ResolvedQueueOptions,
+  type ResolvedSessionOptions,
+} from './fallbacks.js';
+
+/** One fallback's options alone, checked by the same schema as at `init` (for code that builds one fallback). */
+export function resolveFallbacks(options: FallbackOptions = {}): ResolvedFallbackOptions {
+  validate({ fallbacks: options });
+  return withFallbackDefaults(options);
+}
 export type * from './types.js';
 
 type MetricsListenerField = keyof typeof DEFAULTS.metrics;
@@ -41,23 +54,13 @@ export interface ResolvedOptions {
   metrics: false | (MetricsOptions & Required<Pick<MetricsOptions, 'prefix' | MetricsListenerField>>);
   tracing: false | TracingOptions;
   slowlog: false | SlowlogOptions;
-  fallbacks: FallbackOptions;
+  fallbacks: ResolvedFallbackOptions;
   logger: Logger | undefined;
 }
 
 /** Validate and merge defaults. Throws InvalidOptionsError naming every bad field and its accepted range. */
 export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
-  if (typeof input !== 'object' || input === null) {
-    throw new InvalidOptionsError('(options)', ['(options): must be an object']);
-  }
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const leaves = parsed.error.issues.flatMap(leafIssues);
-    throw new InvalidOptionsError(
-      leaves[0] ? fieldOf(leaves[0]) : '(options)',
-      leaves.map((i) => describeIssue(i, input)),
-    );
-  }
+  validate(input);
   // An explicit `undefined` (common when options come from env vars) means "use the default".
   const o = withoutUndefined(input);
   const retry = { ...DEFAULTS.retry, ...o.retry };
@@ -99,7 +102,7 @@ export function resolveOptions(input: ResilienceOptions = {}): ResolvedOptions {
     metrics: metrics && { ...metrics, prefix: metrics.prefix ?? 'redis_resilience_' },
     tracing: o.tracing === false ? false : { ...o.tracing },
     slowlog: o.slowlog ?? false,
-    fallbacks: o.fallbacks ?? {},
+    fallbacks: withFallbackDefaults(o.fallbacks),
     logger: o.logger,
   };
 }

@@ -33,7 +33,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
         : got === undefined
           ? ''
           : ` (got ${typeof got})`;
-  if (issue.code === 'too_small' || issue.code === 'too_big') {
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
     const range = rangeOf(issue.path, input);
     return `${path}: ${range}${shown}`;
   }
@@ -60,12 +60,17 @@ function rangeOf(path: readonly PropertyKey[], _input: unknown): string {
   return 'is out of range';
 }
 
+/** Through optionals and unions to the branch that carries fields or a range: an object, else a number. */
 function unwrap(node: z.ZodType): z.ZodType {
   let n = node;
-  for (;;) {
+  for (let depth = 0; depth < 16; depth++) {
     if (n instanceof z.ZodOptional) n = n.unwrap() as z.ZodType;
-    else if (n instanceof z.ZodUnion) n = (n.options as z.ZodType[]).find((o) => o instanceof z.ZodObject) ?? n;
-    else return n;
-    if (!(n instanceof z.ZodOptional) && !(n instanceof z.ZodUnion)) return n;
+    else if (n instanceof z.ZodUnion) {
+      const options = n.options as z.ZodType[];
+      const next = options.find((o) => o instanceof z.ZodObject) ?? options.find((o) => o instanceof z.ZodNumber);
+      if (!next) return n;
+      n = next;
+    } else return n;
   }
+  return n;
 }

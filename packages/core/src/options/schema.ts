@@ -2,6 +2,7 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { fallbacksSchema } from './fallbacks.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const ms = (min: number, max: number) => int(min, max).optional();
@@ -112,8 +113,7 @@ export const schema = z.strictObject({
     ])
     .optional(),
   slowlog: z.union([z.literal(false), z.strictObject({ intervalMs: int(100, 3_600_000) })]).optional(),
-  // createFallbacks validates each field itself and names it `fallbacks.*`.
-  fallbacks: z.looseObject({}).optional(),
+  fallbacks: fallbacksSchema.optional(),
   logger: z
     .custom<Logger>(
       (v) =>

@@ -1,7 +1,6 @@
 /** Cache-aside against a real redis-server: healthy paths, corrupt and foreign values, and a real outage. */
 import { type RedisProcess, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CACHE_DEFAULTS, createCache } from '../../src/fallback/cache.js';
 import type { BinaryCodec } from '../../src/fallback/types.js';
 import {
   init,
@@ -10,6 +9,8 @@ import {
   LoaderTimeoutError,
   type RedisResilience,
 } from '../../src/index.js';
+import { FALLBACK_DEFAULTS } from '../../src/options/index.js';
+import { createCacheWith as createCache } from './build.js';
 import { FAST, fallbackRecorder, ready, sleep } from './helpers.js';
 
 afterAll(stopAllRedis);
@@ -162,7 +163,7 @@ describe('cache.getOrLoad, Redis healthy', () => {
   });
 
   it('loaderTimeoutMs defaults to 10 s, set per cache or per call', async () => {
-    expect(CACHE_DEFAULTS.loaderTimeoutMs).toBe(10_000);
+    expect(FALLBACK_DEFAULTS.cache.loaderTimeoutMs).toBe(10_000);
     await setup();
     const cache = createCache({ client: rr.client, instrumentation: rec.instrumentation }, { loaderTimeoutMs: 50 });
     const never = () => new Promise<never>(() => {});

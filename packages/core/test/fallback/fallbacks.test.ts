@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { afterAll, expect, it } from 'vitest';
-import { createFallbacks } from '../../src/fallback/index.js';
 import { init } from '../../src/index.js';
+import { createFallbacksWith as createFallbacks } from './build.js';
 import { FAST, fallbackRecorder, ready } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rr-fallbacks-'));

@@ -3,9 +3,10 @@ import { waitFor } from '@redis-resilience/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSpoolFullError } from '../../src/fallback/errors.js';
 import { dedupKey, writeMessage } from '../../src/fallback/publish-script.js';
-import { createQueue, type StreamQueue } from '../../src/fallback/queue.js';
+import type { StreamQueue } from '../../src/fallback/queue.js';
 import { Spool } from '../../src/fallback/spool.js';
 import { init, type RedisResilience } from '../../src/index.js';
+import { createQueueWith as createQueue } from './build.js';
 import { FAST, fallbackRecorder, proxiedRedis, ready } from './helpers.js';
 
 const env = proxiedRedis();

@@ -1,8 +1,8 @@
 /** Sessions on a real Redis Cluster: a write-back batch spans many slots, so it goes as single commands. */
 import { startCluster, stopAllRedis } from '@redis-resilience/testkit';
 import { afterAll, expect, it } from 'vitest';
-import { createSessionStore } from '../../src/fallback/sessions.js';
 import { init } from '../../src/index.js';
+import { createSessionStoreWith as createSessionStore } from './build.js';
 import { fallbackRecorder } from './helpers.js';
 
 afterAll(stopAllRedis);

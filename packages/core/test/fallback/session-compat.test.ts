@@ -8,10 +8,10 @@ import { type RedisProcess, startFaultProxy, startRedis, stopAllRedis } from '@r
 import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFallbacks } from '../../src/fallback/index.js';
-import { createSessionStore, type SessionStore } from '../../src/fallback/sessions.js';
+import type { SessionStore } from '../../src/fallback/sessions.js';
 import type { SessionStoreOptions } from '../../src/fallback/types.js';
 import { init, isRedisUnavailableError, type ResilienceOptions } from '../../src/index.js';
+import { createFallbacksWith as createFallbacks, createSessionStoreWith as createSessionStore } from './build.js';
 import { fallbackRecorder, ready, STEADY } from './helpers.js';
 
 let server: RedisProcess;

@@ -6,8 +6,8 @@
 import { ReplyError } from 'ioredis';
 import { expect, it } from 'vitest';
 import type { ResilientClient } from '../../src/client/guarded-client.js';
-import { createSessionStore } from '../../src/fallback/sessions.js';
 import { noopInstrumentation } from '../../src/instrumentation.js';
+import { createSessionStoreWith as createSessionStore } from './build.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

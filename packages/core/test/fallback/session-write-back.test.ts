@@ -4,11 +4,11 @@
  */
 import { freePort, startFaultProxy, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionStore } from '../../src/fallback/sessions.js';
 import { init } from '../../src/index.js';
 import { noopInstrumentation } from '../../src/instrumentation.js';
 import type { Logger } from '../../src/logger.js';
 import { sample } from '../telemetry/harness.js';
+import { createSessionStoreWith as createSessionStore } from './build.js';
 import { fallbackRecorder, ready, STEADY } from './helpers.js';
 
 afterAll(stopAllRedis);

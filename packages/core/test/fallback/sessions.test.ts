@@ -4,8 +4,9 @@ import { type RedisProcess, startFaultProxy, startRedis, stopAllRedis, waitFor }
 import express from 'express';
 import session from 'express-session';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionStore, type SessionStore } from '../../src/fallback/sessions.js';
+import type { SessionStore } from '../../src/fallback/sessions.js';
 import { init, type RedisResilience } from '../../src/index.js';
+import { createSessionStoreWith as createSessionStore } from './build.js';
 import { FAST, fallbackRecorder, ready } from './helpers.js';
 
 declare module 'express-session' {

@@ -9,10 +9,10 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { startFaultProxy, startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { Registry } from 'prom-client';
 import { afterAll, expect, it } from 'vitest';
-import { createFallbacks } from '../../src/fallback/index.js';
 import { init } from '../../src/index.js';
 import { resolveOptions } from '../../src/options/index.js';
 import { createTelemetry } from '../../src/telemetry/telemetry.js';
+import { createFallbacksWith as createFallbacks } from './build.js';
 import { FAST, ready } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rr-fb-telemetry-'));
