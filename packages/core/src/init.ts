@@ -3,16 +3,20 @@
  * connections, the policies and the telemetry, wires them together, and hands back the guarded client with its
  * fallbacks, health, metrics, events and close.
  */
-import { Cluster } from 'ioredis';
 import { BreakerSet } from './breaker/breakers.js';
 import { Attempts } from './client/attempt.js';
 import { clusterNodeFor } from './client/cluster-routing.js';
 import { createClients, endpointOf } from './client/connection-settings.js';
+import { isClusterInstance } from './client/detect.js';
 import { Executor } from './client/executor.js';
-import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
+import type { ResilientClient } from './client/guarded-client.js';
+import type { HostContext } from './client/host.js';
+import { reportChanges, secureInstance } from './client/instance-safety.js';
+import { Owned } from './client/owned.js';
 import { ConnectionPool } from './client/pool.js';
 import { createProbe } from './client/probe.js';
-import { createWithConnection, type WithConnection } from './client/with-connection.js';
+import { createSharedClient } from './client/shared-client.js';
+import { createLeases, type WithConnection } from './client/with-connection.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ResilienceEvents } from './events.js';
 import {
@@ -89,6 +93,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const clock = internals.clock ?? systemClock;
   const random = internals.random ?? Math.random;
   const poolConfig = { connectMs: opts.timeouts.connectMs, maxOffline: opts.queue.maxOffline };
+  // An app's own instance runs under our settings too, changed here (before its duplicates copy them) and reported.
+  reportChanges(opts.logger, opts.clientName, secureInstance(opts.redis, poolConfig));
   const clients = createClients(opts.redis, poolConfig, opts.pool.size);
   const redis = clients[0]!.client;
   const telemetry = createTelemetry(opts, endpointOf(redis), clock, internals.telemetry);
@@ -112,10 +118,9 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const defaultBreaker = nodes.get('default');
   const executor = new Executor({
     connections: pool,
-    breakerFor:
-      redis instanceof Cluster
-        ? (spec) => nodes.get(clusterNodeFor(redis, spec.operation, spec.args))
-        : () => defaultBreaker,
+    breakerFor: isClusterInstance(redis)
+      ? (spec) => nodes.get(clusterNodeFor(redis, spec.operation, spec.args))
+      : () => defaultBreaker,
     retry: new RetryPolicy(
       opts.retry,
       opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined,
@@ -127,7 +132,19 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     maxWaitMs: opts.queue.maxWaitMs,
   });
   const idempotentWrites = opts.retry.idempotentWrites;
-  const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
+  const owned = new Owned();
+  const ctx: HostContext = {
+    executor,
+    config: poolConfig,
+    telemetry: instr,
+    clock,
+    idempotentWrites,
+    poolName: opts.clientName,
+    owned,
+    quitMs: opts.timeouts.commandMs,
+  };
+  const leases = createLeases({ pool, ctx, acquireTimeoutMs: opts.pool.acquireTimeoutMs });
+  const client = createSharedClient({ ctx, pool, lease: leases.lease, idempotentWrites });
 
   let closing: Promise<void> | undefined;
   const fallbacks = createFallbacks({
@@ -135,7 +152,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     instrumentation: instr,
     closed: () => closing !== undefined,
     // Cluster has a breaker per node: let each call find out rather than skip Redis for every key on one flag.
-    ...(redis instanceof Cluster ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
+    ...(isClusterInstance(redis) ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
     options: opts.fallbacks,
   });
 
@@ -179,17 +196,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     metrics: (format = 'prometheus') => telemetry.metrics(format),
     metricsHandler: metricsHandler(telemetry),
     metricsServerAddress: () => telemetry.serverAddress(),
-    withConnection: createWithConnection({
-      pool,
-      redis,
-      config: poolConfig,
-      telemetry: instr,
-      clock,
-      executor,
-      idempotentWrites,
-      poolName: opts.clientName,
-      acquireTimeoutMs: opts.pool.acquireTimeoutMs,
-    }),
+    withConnection: leases.withConnection,
     close() {
       closing ??= (async () => {
         // Stop replay and write-back first, then settle every pending call at once, then let go of the sockets.
@@ -197,7 +204,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         executor.close();
         nodes.shutdown();
         if (slowlog) slowlog.stop();
-        await pool.close();
+        // The subscriber, duplicates, MONITOR connections and event relays made since init go with the pool.
+        await Promise.all([owned.close(), pool.close()]);
         await telemetry.close();
       })();
       return closing;

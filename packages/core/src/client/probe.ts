@@ -3,10 +3,10 @@
  * the breaker and without retries. With no ready connection it fails at once: a probe never waits for a connection
  * attempt, because the reconnect itself triggers the next probe (breaker.ts).
  */
-import { Cluster } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { clusterNode } from './cluster-routing.js';
 import type { RedisClient } from './connection-settings.js';
+import { isClusterInstance } from './detect.js';
 import type { ConnectionPool } from './pool.js';
 
 function notReady(what: string): Error {
@@ -34,7 +34,7 @@ function bounded<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
 
 export function createProbe(pool: ConnectionPool, redis: RedisClient, commandMs: number, clock: Clock) {
   return (node: string): Promise<unknown> => {
-    if (redis instanceof Cluster && node !== 'default') {
+    if (isClusterInstance(redis) && node !== 'default') {
       const target = clusterNode(redis, node);
       if (target?.status !== 'ready') return Promise.reject(notReady(node));
       return bounded(target!.ping(), commandMs, clock);
