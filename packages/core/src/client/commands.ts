@@ -56,10 +56,16 @@ export function runCommand(
   flags = commandFlags(name),
   route?: Route,
 ): Promise<unknown> {
-  const [args, callback] = splitCallback(rawArgs);
-  const start = (once: boolean) => send(core, name, args, method, (flags & IS_BLOCKING) !== 0, once, route);
-  const promise = core.tx.active || (flags & IS_TX) !== 0 ? core.tx.run(name, start) : start(false);
-  return withCallback(promise, callback);
+  // The common case (no callback, no transaction) allocates nothing beyond the call itself.
+  let args = rawArgs;
+  let callback: Callback | undefined;
+  if (typeof args[args.length - 1] === 'function') [args, callback] = splitCallback(args);
+  const blocking = (flags & IS_BLOCKING) !== 0;
+  const promise =
+    core.tx.active || (flags & IS_TX) !== 0
+      ? core.tx.run(name, (once) => send(core, name, args, method, blocking, once, route))
+      : send(core, name, args, method, blocking, false, route);
+  return callback ? withCallback(promise, callback) : promise;
 }
 
 function send(

@@ -77,9 +77,9 @@ export class GuardedClient extends EventEmitter {
     return (this.core.redis() as Partial<Redis>).commandQueue;
   }
 
-  /** Commands are never auto-pipelined here: each is one guarded call. */
+  /** With `enableAutoPipelining`, the connection itself batches what the executor hands it. */
   get autoPipelineQueueSize(): number {
-    return 0;
+    return (this.core.redis() as Partial<Redis>).autoPipelineQueueSize ?? 0;
   }
 
   call(name: string, ...args: unknown[]): Promise<unknown> {
