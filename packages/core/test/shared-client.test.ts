@@ -137,6 +137,24 @@ describe('connections made on demand', () => {
     expect(ms).toBeLessThan(3500);
   });
 
+  it('monitor() on a server that never answers gives up, bounded; after close() nothing is reopened', async () => {
+    const s = await startRedis();
+    const rr = open({ timeouts: { connectMs: 300, commandMs: 200 } }, s);
+    await rr.client.ping();
+    s.pause();
+    try {
+      const { error, ms } = await settle(rr.client.monitor());
+      expect((error as Error).message).toMatch(/not monitoring after 500 ms/);
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      s.resume();
+    }
+    await rr.close();
+    expect((await settle(rr.client.connect())).error).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    expect((await settle(rr.client.monitor())).error).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    await waitFor(() => rr.client.status === 'end');
+  });
+
   it('a leased connection cannot be closed by its borrower', async () => {
     const rr = open();
     const { error } = await settle(rr.withConnection((conn) => conn.quit()));

@@ -91,9 +91,12 @@ function send(
   });
 }
 
-/** Command names a method is generated for: the ones ioredis generates, from the same list (plus its `sentinel`). */
+/**
+ * Command names a method is generated for: the ones ioredis generates, from the same list (plus its `sentinel`, minus
+ * `monitor`, which is a method that makes a connection of its own).
+ */
 export const COMMAND_NAMES: readonly string[] = [
-  ...new Set([...list.filter((n) => /^[a-z][a-z0-9_-]*$/.test(n)), 'sentinel']),
+  ...new Set([...list.filter((n) => n !== 'monitor' && /^[a-z][a-z0-9_-]*$/.test(n)), 'sentinel']),
 ];
 
 /** Define `name` and `nameBuffer` on `proto` for every command in `names`, each unless `proto` has it already. */

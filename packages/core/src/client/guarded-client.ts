@@ -7,12 +7,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { list } from '@ioredis/commands';
-import type { ChainableCommander, Cluster, Command, Redis, ScanStreamOptions } from 'ioredis';
-import { ScanStream } from 'ioredis';
+import type { ChainableCommander, Cluster, Command, Redis } from 'ioredis';
 import { createBatch } from './batch.js';
 import { COMMAND_NAMES, defineCommandMethods, runCommand, withCallback } from './commands.js';
 import { isClusterInstance } from './detect.js';
 import { scriptMethods, validateDefinition } from './scripts.js';
+import { installSurface } from './surface.js';
 import type { AnyFn, Callback, GuardedCore, ScriptDefinition } from './types.js';
 
 /**
@@ -186,6 +186,14 @@ export class GuardedClient extends EventEmitter {
     return withCallback(this.core.host.quit(), callback);
   }
 
+  /** QUIT with the reply as a Buffer, as ioredis has it; not a QUIT sent on one connection of the pool. */
+  quitBuffer(callback?: Callback): Promise<Buffer> {
+    return withCallback(
+      this.core.host.quit().then((ok) => Buffer.from(ok)),
+      callback,
+    );
+  }
+
   duplicate(override?: object): unknown {
     return this.core.host.duplicate(override);
   }
@@ -200,40 +208,7 @@ export class GuardedClient extends EventEmitter {
   }
 }
 
-// scanStream, hscanStream … and their Buffer forms: ioredis's own ScanStream, driving this client, so that every
-// SCAN page is a guarded call.
-for (const [command, keyed] of [
-  ['scan', false],
-  ['sscan', true],
-  ['hscan', true],
-  ['zscan', true],
-] as const) {
-  for (const via of [command, `${command}Buffer`]) {
-    Object.defineProperty(GuardedClient.prototype, `${via}Stream`, {
-      value: function (this: GuardedClient, ...a: unknown[]) {
-        const [key, options] = (keyed ? a : [undefined, ...a]) as [string | undefined, ScanStreamOptions?];
-        return new ScanStream({ objectMode: true, key, redis: this, command: via, ...options });
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
-}
-
-// ioredis's alias of `call`.
-Object.defineProperty(GuardedClient.prototype, 'send_command', { value: GuardedClient.prototype.call, writable: true });
-
-// ioredis internals that code may reach for: answered by the connection itself.
-for (const name of ['_getServerAddress', '_buildBatchContext', 'recoverFromFatalError', 'handleReconnection']) {
-  Object.defineProperty(GuardedClient.prototype, name, {
-    value: function (this: GuardedClient, ...args: unknown[]) {
-      const redis = this.core.redis() as unknown as Record<string, AnyFn | undefined>;
-      return redis[name]?.apply(redis, args);
-    },
-    writable: true,
-    configurable: true,
-  });
-}
+installSurface(GuardedClient.prototype);
 
 defineCommandMethods(
   GuardedClient.prototype,

@@ -8,6 +8,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
+import { ClientClosedError } from '../errors/errors.js';
 import type { Connection } from './connection.js';
 import type { RedisClient } from './connection-settings.js';
 import { type DedicatedDeps, dedicatedPool } from './dedicated.js';
@@ -88,6 +89,8 @@ export class PoolHost implements ClientHost {
   }
 
   connect(): Promise<void> {
+    // After rr.close() nothing is reopened: it would hold the process open, with nothing to send on it.
+    if (this.ctx.owned.isClosed) return Promise.reject(new ClientClosedError('connect'));
     if (this.self) this.ctx.owned.add(this.self);
     const [first, ...rest] = this.connections();
     for (const c of rest) if (c.status === 'wait' || c.status === 'end') c.client.connect().catch(noop);
@@ -189,22 +192,35 @@ function monitorOf(ctx: HostContext, template: RedisClient): Promise<Redis> {
   if (isClusterInstance(template)) {
     return Promise.reject(new Error('monitor() needs one server: call it on a node of the Cluster (cluster.nodes())'));
   }
+  if (ctx.owned.isClosed) return Promise.reject(new ClientClosedError('monitor'));
   const m = template.duplicate({ monitor: true, lazyConnect: false });
+  // Its errors must never print "[ioredis] Unhandled error event"; listeners the app adds still get them.
+  m.on('error', noop);
   const entry = ctx.owned.add({ close: () => m.disconnect() });
-  m.once('end', () => ctx.owned.delete(entry));
+  // Bounded: a server that accepts and never answers must not leave the caller waiting.
+  const limitMs = ctx.config.connectMs + ctx.quitMs;
   return new Promise<Redis>((resolve, reject) => {
-    const fail = (err: unknown) => {
+    const timer = ctx.clock.setTimeout(() => fail(new Error(`monitor(): not monitoring after ${limitMs} ms`)), limitMs);
+    const settle = () => {
+      ctx.clock.clearTimeout(timer);
       m.removeListener('monitoring', ok);
+      m.removeListener('error', fail);
+      m.removeListener('end', ended);
+    };
+    const fail = (err: unknown) => {
+      settle();
       m.disconnect();
+      ctx.owned.delete(entry);
       reject(err);
     };
+    const ended = () => fail(new ClientClosedError('monitor'));
     const ok = () => {
-      m.removeListener('error', fail);
-      // Reconnect errors must not print "[ioredis] Unhandled error event"; listeners the app adds still get them.
-      m.on('error', noop);
+      settle();
+      m.once('end', () => ctx.owned.delete(entry));
       resolve(m);
     };
     m.once('error', fail);
+    m.once('end', ended);
     m.once('monitoring', ok);
   });
 }
