@@ -15,11 +15,13 @@ export {
   isRedisResilienceError,
   isRedisUnavailableError,
   isRetriesExhaustedError,
+  isUnsupportedCommandError,
   OfflineQueueFullError,
   PoolTimeoutError,
   RedisResilienceError,
   RedisUnavailableError,
   RetriesExhaustedError,
+  UnsupportedCommandError,
 } from './errors/errors.js';
 export { ERROR_TYPES } from './errors/types.js';
 export type {

@@ -3,17 +3,21 @@
  * connections, the policies and the telemetry, wires them together, and hands back the guarded client with its
  * fallbacks, health, metrics, events and close.
  */
-import { Cluster } from 'ioredis';
 import { BreakerSet } from './breaker/breakers.js';
 import { BreakerGroup } from './breaker/group.js';
 import { Attempts } from './client/attempt.js';
 import { clusterNodesFor, watchClusterNodes } from './client/cluster-routing.js';
 import { createClients, endpointOf } from './client/connection-settings.js';
+import { isClusterInstance } from './client/detect.js';
 import { Executor } from './client/executor.js';
-import { createGuardedClient, type ResilientClient } from './client/guarded-client.js';
+import type { ResilientClient } from './client/guarded-client.js';
+import type { HostContext } from './client/host.js';
+import { reportChanges, secureInstance } from './client/instance-safety.js';
+import { Owned } from './client/owned.js';
 import { ConnectionPool } from './client/pool.js';
 import { createProbe } from './client/probe.js';
-import { createWithConnection, type WithConnection } from './client/with-connection.js';
+import { createSharedClient } from './client/shared-client.js';
+import { createLeases, type WithConnection } from './client/with-connection.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ResilienceEvents } from './events.js';
 import {
@@ -90,6 +94,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const clock = internals.clock ?? systemClock;
   const random = internals.random ?? Math.random;
   const poolConfig = { connectMs: opts.timeouts.connectMs, maxOffline: opts.queue.maxOffline };
+  // An app's own instance runs under our settings too, changed here (before its duplicates copy them) and reported.
+  reportChanges(opts.logger, opts.clientName, secureInstance(opts.redis, poolConfig));
   const clients = createClients(opts.redis, poolConfig, opts.pool.size);
   const redis = clients[0]!.client;
   const telemetry = createTelemetry(opts, endpointOf(redis), clock, internals.telemetry);
@@ -112,16 +118,15 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const nodes = breakers;
   const defaultBreaker = nodes.get('default');
   // In a cluster each master reports its own reconnects, so its breaker can probe at once.
-  const unwatchNodes = redis instanceof Cluster ? watchClusterNodes(redis, (n) => nodes.reconnected(n)) : undefined;
+  const unwatchNodes = isClusterInstance(redis) ? watchClusterNodes(redis, (n) => nodes.reconnected(n)) : undefined;
   const executor = new Executor({
     connections: pool,
-    breakerFor:
-      redis instanceof Cluster
-        ? (spec) => {
-            const names = clusterNodesFor(redis, spec.operation, spec.args);
-            return names.length === 1 ? nodes.get(names[0]!) : new BreakerGroup(names.map((n) => nodes.get(n)));
-          }
-        : () => defaultBreaker,
+    breakerFor: isClusterInstance(redis)
+      ? (spec) => {
+          const names = clusterNodesFor(redis, spec.operation, spec.args);
+          return names.length === 1 ? nodes.get(names[0]!) : new BreakerGroup(names.map((n) => nodes.get(n)));
+        }
+      : () => defaultBreaker,
     retry: new RetryPolicy(
       opts.retry,
       opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined,
@@ -133,7 +138,19 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     maxWaitMs: opts.queue.maxWaitMs,
   });
   const idempotentWrites = opts.retry.idempotentWrites;
-  const client = createGuardedClient({ executor, redis: () => redis, idempotentWrites });
+  const owned = new Owned();
+  const ctx: HostContext = {
+    executor,
+    config: poolConfig,
+    telemetry: instr,
+    clock,
+    idempotentWrites,
+    poolName: opts.clientName,
+    owned,
+    quitMs: opts.timeouts.commandMs,
+  };
+  const leases = createLeases({ pool, ctx, acquireTimeoutMs: opts.pool.acquireTimeoutMs });
+  const client = createSharedClient({ ctx, pool, lease: leases.lease, idempotentWrites });
 
   let closing: Promise<void> | undefined;
   const fallbacks = createFallbacks({
@@ -141,7 +158,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     instrumentation: instr,
     closed: () => closing !== undefined,
     // Cluster has a breaker per node: let each call find out rather than skip Redis for every key on one flag.
-    ...(redis instanceof Cluster ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
+    ...(isClusterInstance(redis) ? {} : { breakerOpen: () => defaultBreaker.state !== 'closed' }),
     options: opts.fallbacks,
   });
 
@@ -185,17 +202,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
     metrics: (format = 'prometheus') => telemetry.metrics(format),
     metricsHandler: metricsHandler(telemetry),
     metricsServerAddress: () => telemetry.serverAddress(),
-    withConnection: createWithConnection({
-      pool,
-      redis,
-      config: poolConfig,
-      telemetry: instr,
-      clock,
-      executor,
-      idempotentWrites,
-      poolName: opts.clientName,
-      acquireTimeoutMs: opts.pool.acquireTimeoutMs,
-    }),
+    withConnection: leases.withConnection,
     close() {
       closing ??= (async () => {
         // Stop replay and write-back first, then settle every pending call at once, then let go of the sockets.
@@ -204,7 +211,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
         nodes.shutdown();
         unwatchNodes?.();
         if (slowlog) slowlog.stop();
-        await pool.close();
+        // The subscriber, duplicates, MONITOR connections and event relays made since init go with the pool.
+        await Promise.all([owned.close(), pool.close()]);
         await telemetry.close();
       })();
       return closing;

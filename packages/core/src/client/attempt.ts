@@ -17,6 +17,11 @@ export interface CallSpec<T> {
   args: readonly unknown[];
   /** Whether sending the call twice is harmless; asked only after a failure. */
   isRetrySafe: () => boolean;
+  /**
+   * One attempt only, whatever the error: the call belongs to a WATCH/MULTI on one connection, and another attempt
+   * could land on a new connection, outside the transaction.
+   */
+  once?: boolean;
   /** For blocking commands: how long the server may block (ms); 0 = forever, so no reply timeout applies. */
   blockMs?: number | undefined;
   /** Hands the command to ioredis on a ready connection. */

@@ -12,6 +12,7 @@ import type { ChainableCommander } from 'ioredis';
 import { batchFailure } from '../errors/classify.js';
 import { commandRetrySafety } from '../retry/idempotency.js';
 import { blockingTimeoutMs } from './blocking.js';
+import { scriptArgs } from './scripts.js';
 import type { AnyFn, Callback, GuardedCore } from './types.js';
 
 type Results = [error: Error | null, result: unknown][];
@@ -31,6 +32,18 @@ class Batch {
       const name = String(n).toLowerCase();
       return [name, name, a];
     });
+    // Commands added with defineCommand: sent as EVAL, which needs no extra round trip to load the script.
+    for (const [name, def] of core.scripts) {
+      for (const [method, via] of [
+        [name, 'eval'],
+        [`${name}Buffer`, 'evalBuffer'],
+      ] as const) {
+        (this as unknown as Record<string, AnyFn>)[method] = (...args: unknown[]) => {
+          this.entries.push(['eval', via, [def.lua, ...scriptArgs(def, args)]]);
+          return this;
+        };
+      }
+    }
   }
 
   get length(): number {
@@ -44,9 +57,21 @@ class Batch {
   }
 
   exec(callback?: Callback): Promise<unknown> {
+    const { core, kind } = this;
+    // A MULTI ends a WATCH: it runs under the transaction's rules, as does anything sent while one is open.
+    const promise =
+      kind === 'multi' || core.tx.active
+        ? core.tx.run(kind === 'multi' ? 'exec' : kind, (once) => this.send(once))
+        : this.send(false);
+    if (callback) promise.then((v) => callback(null, v), callback);
+    return promise;
+  }
+
+  private send(once: boolean): Promise<unknown> {
     const { core, kind, entries } = this;
-    const promise = core.executor.run({
+    return core.executor.run({
       operation: kind,
+      once,
       // Each entry as [name, ...args]: telemetry renders a redacted `SET ? ?; GET ?` from it when enabled.
       args: entries.map(([n, , a]) => [n, ...a]),
       isRetrySafe: () => entries.every(([n, , a]) => commandRetrySafety(n, a, core.idempotentWrites) === 'safe'),
@@ -69,8 +94,6 @@ class Batch {
         });
       },
     });
-    if (callback) promise.then((v) => callback(null, v), callback);
-    return promise;
   }
 }
 

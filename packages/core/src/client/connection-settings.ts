@@ -5,6 +5,7 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { classifyError } from '../errors/classify.js';
 import type { Endpoint } from '../instrumentation.js';
+import { isClusterInstance, isRedisInstance } from './detect.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -24,6 +25,12 @@ export function reconnectDelay(times: number, random: () => number = Math.random
   return Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(times, 10)) * (0.5 + random() / 2);
 }
 
+/** Keep reconnecting forever, with capped, jittered backoff, so the client recovers on its own. */
+const retryStrategy = (times: number) => reconnectDelay(times);
+
+/** After a Sentinel failover the old master answers READONLY: reconnect (ioredis asks Sentinel anew), then retry. */
+const reconnectOnError = (err: Error) => (classifyError(err).type === 'readonly' ? 2 : false);
+
 /** ioredis settings under our policies: no offline queue, no per-request reconnect retries, no silent resend. */
 export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): RedisOptions {
   return {
@@ -36,10 +43,8 @@ export function ioredisDefaults(config: Pick<ConnectionConfig, 'connectMs'>): Re
     // close() settles every call first, so disconnecting has nothing to wait for; ioredis's default 2 s timer would
     // hold the process open whenever the socket had already failed (it waits for a 'close' that came before).
     disconnectTimeout: 0,
-    // Keep reconnecting forever, with capped, jittered backoff, so the client recovers on its own.
-    retryStrategy: (times: number) => reconnectDelay(times),
-    // After a Sentinel failover the old master answers READONLY: reconnect (ioredis asks Sentinel anew), then retry.
-    reconnectOnError: (err: Error) => (classifyError(err).type === 'readonly' ? 2 : false),
+    retryStrategy,
+    reconnectOnError,
   };
 }
 
@@ -52,19 +57,21 @@ export function createClients(
   config: Pick<ConnectionConfig, 'connectMs'>,
   size: number,
 ): { client: RedisClient; owned: boolean }[] {
-  if (redis instanceof Cluster) return [{ client: redis, owned: false }];
+  if (isClusterInstance(redis)) return [{ client: redis, owned: false }];
   if (isClusterConfig(redis)) {
     const { cluster, options = {} } = redis;
     const redisOptions = {
       connectTimeout: config.connectMs,
       maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
       disconnectTimeout: 0,
       ...options.redisOptions,
     };
     return [{ client: new Cluster(cluster, { ...options, redisOptions }), owned: true }];
   }
-  if (redis instanceof Redis || isRedisLike(redis)) {
-    const mine = redis as Redis;
+  if (isRedisInstance(redis)) {
+    // init has put the instance under our settings already (instance-safety.ts): its duplicates copy them.
+    const mine = redis;
     const extra = Array.from({ length: size - 1 }, () => ({ client: mine.duplicate(), owned: true }));
     return [{ client: mine, owned: false }, ...extra];
   }
@@ -83,17 +90,8 @@ export function isClusterConfig(v: unknown): v is ClusterConfig {
   return typeof v === 'object' && v !== null && Array.isArray((v as ClusterConfig).cluster);
 }
 
-function isRedisLike(v: unknown): boolean {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Redis).sendCommand === 'function' &&
-    typeof (v as Redis).status === 'string'
-  );
-}
-
 export function endpointOf(client: RedisClient): Endpoint {
-  if (client instanceof Cluster) {
+  if (isClusterInstance(client)) {
     const first = (client as unknown as { startupNodes: unknown[] }).startupNodes[0] as
       | { host?: string; port?: number }
       | string

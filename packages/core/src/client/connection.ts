@@ -1,9 +1,10 @@
 /** One ioredis client wrapped: its status, its connection errors, and the watchdogs that catch silent peers. */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { classifyError, connectionErrorType, type ErrorType } from '../errors/classify.js';
 import type { Endpoint, Instrumentation } from '../instrumentation.js';
 import { type ConnectionConfig, endpointOf, type RedisClient } from './connection-settings.js';
+import { isRedisInstance } from './detect.js';
 
 export type { ConnectionConfig, RedisClient } from './connection-settings.js';
 
@@ -30,6 +31,8 @@ export class Connection {
   private tcpUp = false;
   private closed = false;
   private readonly listeners: Array<[string, (...a: unknown[]) => void]> = [];
+  /** A standalone (or Sentinel) connection with a socket of its own; a Cluster has one per node. */
+  private readonly redis: Redis | undefined;
 
   constructor(
     readonly client: RedisClient,
@@ -45,6 +48,7 @@ export class Connection {
     },
   ) {
     this.endpoint = endpointOf(client);
+    this.redis = isRedisInstance(client) ? client : undefined;
     const statuses = ['wait', 'connecting', 'connect', 'ready', 'close', 'reconnecting', 'end'];
     for (const s of statuses) this.listen(s, () => this.onStatus(s));
     // Listening to 'error' also stops ioredis printing "[ioredis] Unhandled error event".
@@ -79,9 +83,9 @@ export class Connection {
 
   /** A sent command timed out: check the connection is alive, and drop it if PING cannot get through either. */
   suspectStale(): void {
-    if (this.pingInFlight || this.closed || !(this.client instanceof Redis) || !this.ready) return;
+    const redis = this.redis;
+    if (this.pingInFlight || this.closed || !redis || !this.ready) return;
     this.pingInFlight = true;
-    const redis = this.client;
     const stream = redis.stream;
     this.pingTimer = this.clock.setTimeout(() => {
       // Same socket, no answer: a silent peer (paused server, black hole). Force ioredis to reconnect.
@@ -139,11 +143,11 @@ export class Connection {
   }
 
   private noteServer(): void {
-    if (!(this.client instanceof Redis)) return;
-    const stream = this.client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+    if (!this.redis) return;
+    const stream = this.redis.stream as { remoteAddress?: string; remotePort?: number } | undefined;
     if (!stream?.remoteAddress) return;
     const now = `${stream.remoteAddress}:${stream.remotePort}`;
-    if (this.servedBy && this.servedBy !== now && this.client.options.sentinels)
+    if (this.servedBy && this.servedBy !== now && this.redis.options.sentinels)
       this.telemetry.emit('failover', { from: this.servedBy, to: now });
     this.servedBy = now;
   }
@@ -154,8 +158,8 @@ export class Connection {
    */
   private watchTcpConnect(): void {
     this.tcpUp = false;
-    if (!(this.client instanceof Redis) || !this.client.options.tls) return;
-    const redis = this.client;
+    const redis = this.redis;
+    if (!redis?.options.tls) return;
     // ioredis sets the stream once its connector has made it, just after `connecting`.
     setImmediate(() => {
       const stream = redis.stream as (typeof redis.stream & { connecting?: boolean }) | undefined;
@@ -200,8 +204,8 @@ export class Connection {
    * a black hole) would leave the handshake hanging forever, so bound it too.
    */
   private armHandshakeWatchdog(): void {
-    if (!(this.client instanceof Redis)) return;
-    const redis = this.client;
+    const redis = this.redis;
+    if (!redis) return;
     const stream = redis.stream;
     this.clock.clearTimeout(this.handshakeTimer);
     this.handshakeTimer = this.clock.setTimeout(() => {

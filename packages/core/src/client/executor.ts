@@ -94,7 +94,8 @@ class Call<T> {
     this.startedAt = now;
     this.attemptStarted = now;
     retry.recordCall(now);
-    this.deadline = retry.deadline(now);
+    // A blocking command's own block time comes on top: BLPOP k 5 may legitimately take 5 s.
+    this.deadline = retry.deadline(now) + (spec.blockMs ?? 0);
     this.breaker = ex.deps.breakerFor(spec as CallSpec<unknown>);
   }
 
@@ -154,9 +155,10 @@ class Call<T> {
       return;
     }
     const { retry, telemetry } = this.ex.deps;
-    const verdict = this.ex.isClosed
-      ? ({ retry: false, reason: 'not_retryable' } as const)
-      : retry.next(c, this.attemptNo, this.spec.isRetrySafe, now, this.deadline);
+    const verdict =
+      this.ex.isClosed || this.spec.once
+        ? ({ retry: false, reason: 'not_retryable' } as const)
+        : retry.next(c, this.attemptNo, this.spec.isRetrySafe, now, this.deadline);
     if (!verdict.retry) {
       if (verdict.reason === 'budget') telemetry.emit('retryBudgetExhausted', { operation: this.spec.operation });
       this.finish('failure', finalError(this.spec.operation, this.attemptNo, c, err), now);

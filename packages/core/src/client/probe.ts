@@ -8,10 +8,11 @@
  *   When ioredis has dropped the master from its pool, a one-off connection asks it instead (the cluster creates its
  *   own connection again on the first command routed there).
  */
-import { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { clusterNode } from './cluster-routing.js';
 import type { RedisClient } from './connection-settings.js';
+import { isClusterInstance } from './detect.js';
 import type { ConnectionPool } from './pool.js';
 
 function notReady(what: string): Error {
@@ -44,7 +45,7 @@ export function createProbe(
   clock: Clock,
 ) {
   return (node: string): Promise<unknown> => {
-    if (redis instanceof Cluster && node !== 'default') {
+    if (isClusterInstance(redis) && node !== 'default') {
       const target = clusterNode(redis, node);
       if (target) {
         return bounded(target.ping(), target.status === 'ready' ? t.commandMs : t.connectMs + t.commandMs, clock);

@@ -163,6 +163,12 @@ export function connectionErrorType(c: Classification): ConnectionErrorType {
   }
 }
 
+/** Redis does not have the script of an EVALSHA: load it with EVAL (ioredis's defineCommand does the same). */
+export function isNoScriptError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  return field(err, 'name') === 'ReplyError' && String(field(err, 'message') ?? '').startsWith('NOSCRIPT');
+}
+
 /** Error types worth another attempt: the failure is plausibly over by the next try. */
 export function isRetryableType(type: ErrorType): boolean {
   return TRAITS[type]?.retry ?? false;

@@ -160,6 +160,20 @@ export class PoolTimeoutError extends RedisUnavailableError {
   }
 }
 
+/**
+ * A command `rr.client` will not run on a pool of more than one connection: it changes the state of the one
+ * connection it runs on (WATCH, SELECT, MULTI without a pipeline), and the commands after it may go to another.
+ * A usage error, not an unavailable Redis: fallbacks do not catch it. The message names what to use instead.
+ */
+export class UnsupportedCommandError extends RedisResilienceError {
+  readonly operation: string;
+
+  constructor(operation: string, message: string) {
+    super('ERR_UNSUPPORTED_COMMAND', message);
+    this.operation = operation;
+  }
+}
+
 export class InvalidOptionsError extends RedisResilienceError {
   /** Dotted path of the first bad option, e.g. `retry.maxAttempts`. */
   readonly field: string;
@@ -187,3 +201,5 @@ export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError 
   brandOf(e) === 'ERR_RETRIES_EXHAUSTED';
 export const isPoolTimeoutError = (e: unknown): e is PoolTimeoutError => brandOf(e) === 'ERR_POOL_TIMEOUT';
 export const isInvalidOptionsError = (e: unknown): e is InvalidOptionsError => brandOf(e) === 'ERR_INVALID_OPTIONS';
+export const isUnsupportedCommandError = (e: unknown): e is UnsupportedCommandError =>
+  brandOf(e) === 'ERR_UNSUPPORTED_COMMAND';

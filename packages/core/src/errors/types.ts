@@ -59,7 +59,8 @@ export type ErrorCode =
   | 'ERR_INVALID_OPTIONS'
   | 'ERR_SPOOL_FULL'
   | 'ERR_LOADER_TIMEOUT'
-  | 'ERR_POOL_TIMEOUT';
+  | 'ERR_POOL_TIMEOUT'
+  | 'ERR_UNSUPPORTED_COMMAND';
 
 /** Codes of the errors that mean "Redis could not serve this call"; a fallback may take over. */
 export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
