@@ -29,18 +29,31 @@ afterEach(() => {
 });
 
 describe('resolveOptions defaults', () => {
-  it('fills every section from DEFAULTS when given {}', () => {
+  // Every default pinned literally, as README's options table states it: a changed default fails here, and the
+  // author then changes README too. (Comparing with DEFAULTS itself could never fail.)
+  it('fills every section with the documented defaults when given {}', () => {
     const o = resolveOptions({});
-    expect(o.retry.maxAttempts).toBe(DEFAULTS.retry.maxAttempts);
-    expect(o.retry.baseDelayMs).toBe(DEFAULTS.retry.baseDelayMs);
-    expect(o.retry.maxDelayMs).toBe(DEFAULTS.retry.maxDelayMs);
-    expect(o.retry.jitter).toBe('full');
-    expect(o.retry.deadlineMs).toBe(DEFAULTS.retry.deadlineMs);
-    expect(o.retry.budget).toEqual(DEFAULTS.retry.budget);
-    expect(o.breaker).toEqual(DEFAULTS.breaker);
-    expect(o.timeouts).toEqual(DEFAULTS.timeouts);
-    expect(o.queue).toEqual(DEFAULTS.queue);
-    expect(o.pool).toEqual(DEFAULTS.pool);
+    expect({ ...o.retry, idempotentWrites: undefined }).toEqual({
+      maxAttempts: 3,
+      baseDelayMs: 50,
+      maxDelayMs: 1000,
+      jitter: 'full',
+      deadlineMs: 3000,
+      budget: { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 },
+      idempotentWrites: undefined,
+    });
+    expect(o.breaker).toEqual({
+      errorThresholdPercentage: 50,
+      volumeThreshold: 10,
+      rollingWindowMs: 10_000,
+      resetTimeoutMs: 5000,
+      maxResetTimeoutMs: 30_000,
+      halfOpenProbes: 1,
+      enabled: true,
+    });
+    expect(o.timeouts).toEqual({ connectMs: 2000, commandMs: 1000 });
+    expect(o.queue).toEqual({ maxOffline: 1000, maxWaitMs: 1000 });
+    expect(o.pool).toEqual({ size: 1, acquireTimeoutMs: 1000 });
     // The /metrics listener's documented defaults, pinned: loopback, bounded waits, a connection cap.
     expect(o.metrics).toEqual({
       prefix: 'redis_resilience_',
@@ -50,18 +63,36 @@ describe('resolveOptions defaults', () => {
       idleTimeoutMs: 10_000,
       maxConnections: 64,
     });
+    expect(o.fallbacks.cache).toMatchObject({ ttlSeconds: 300, loaderTimeoutMs: 10_000 });
+    expect(o.fallbacks.sessions).toMatchObject({
+      prefix: 'sess:',
+      ttl: 86_400,
+      disableTouch: false,
+      disableTTL: false,
+      scanCount: 100,
+      maxFallbackEntries: 10_000,
+      writeBackIntervalMs: 1000,
+    });
+    expect(o.fallbacks.queue).toEqual({
+      spoolPath: './.redis-resilience/spool.db',
+      durability: 'process',
+      maxSpooled: 100_000,
+      maxReplayAttempts: 5,
+      deadLetterSuffix: ':dead',
+      replayIntervalMs: 1000,
+      dedupTtlSeconds: 86_400,
+    });
     expect(o.tracing).toEqual({});
     expect(o.slowlog).toBe(false);
     expect(o.logger).toBeUndefined();
   });
 
-  it('matches the documented default values', () => {
+  it('keeps DEFAULTS (exported) equal to what resolveOptions fills in', () => {
     const o = resolveOptions({});
-    expect(o.retry.maxAttempts).toBe(3);
-    expect(o.breaker.volumeThreshold).toBe(10);
-    expect(o.breaker.resetTimeoutMs).toBe(5000);
-    expect(o.timeouts.commandMs).toBe(1000);
-    expect(o.queue.maxOffline).toBe(1000);
+    expect(o.breaker).toEqual(DEFAULTS.breaker);
+    expect(o.timeouts).toEqual(DEFAULTS.timeouts);
+    expect(o.queue).toEqual(DEFAULTS.queue);
+    expect(o.pool).toEqual(DEFAULTS.pool);
   });
 
   it('treats a missing argument like {}', () => {
