@@ -123,9 +123,11 @@ describe('pipelines and MULTI when the connection drops mid-flight', () => {
   });
 
   it('failed pipelines count against the breaker, which then fails the next calls fast', async () => {
-    const rr = open({ breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 } });
+    // The PINGs that wait for the connection count as successes (3 of them): 2 failed pipelines of 5 calls is 40 %.
+    const rr = open({ breaker: { volumeThreshold: 2, errorThresholdPercentage: 30, resetTimeoutMs: 60_000 } });
     await ready(rr);
     for (let i = 0; i < 2; i++) {
+      await ready(rr); // each cut on an established connection, not on one still reconnecting from the last
       await server.cli('DEL', 'sent');
       const { p } = await cutMidFlight(() => rr.client.pipeline().set('sent', '1').incr('n').exec());
       await settle(p);
