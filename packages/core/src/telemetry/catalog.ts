@@ -3,8 +3,20 @@
  * Dashboards and alert rules are checked against `METRIC_NAMES`, so a panel can never query a metric no code emits.
  */
 
-import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
+import { METRIC_DB_CLIENT_OPERATION_DURATION } from '@opentelemetry/semantic-conventions';
 import {
+  METRIC_DB_CLIENT_CONNECTION_COUNT as CONNECTION_COUNT,
+  METRIC_DB_CLIENT_CONNECTION_MAX as CONNECTION_MAX,
+  METRIC_DB_CLIENT_CONNECTION_CREATE_TIME as CREATE_TIME,
+  METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS as PENDING_REQUESTS,
+  METRIC_DB_CLIENT_CONNECTION_TIMEOUTS as TIMEOUTS,
+  METRIC_DB_CLIENT_CONNECTION_USE_TIME as USE_TIME,
+  METRIC_DB_CLIENT_CONNECTION_WAIT_TIME as WAIT_TIME,
+} from '@opentelemetry/semantic-conventions/incubating';
+import { DB_DURATION_BUCKETS, LATENCY_BUCKETS, OPEN_DURATION_BUCKETS } from './catalog-values.js';
+
+export { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
+export {
   FALLBACK_TYPES,
   type FallbackType,
   OUTCOMES,
@@ -14,19 +26,6 @@ import {
   SPOOL_DAMAGE_REASONS,
   type SpoolDamageReason,
 } from '../instrumentation.js';
-
-export {
-  BREAKER_STATES,
-  type BreakerStateName,
-  FALLBACK_TYPES,
-  type FallbackType,
-  OUTCOMES,
-  type Outcome,
-  REPLAY_FAILURE_REASONS,
-  type ReplayFailureReason,
-  SPOOL_DAMAGE_REASONS,
-  type SpoolDamageReason,
-};
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -38,6 +37,8 @@ export interface MetricSpec<T extends MetricType = MetricType> {
   readonly labels: readonly string[];
   /** false for OpenTelemetry semconv names, which keep their standard spelling. */
   readonly prefixed: boolean;
+  /** The semconv instrument name on the OpenTelemetry path; ours are named as in Prometheus (see otelName). */
+  readonly semconv?: string;
   readonly buckets?: readonly number[];
   /**
    * Recorded on every call: kept off prom-client's per-update label hashing (see fast-metrics.ts). Only per-call
@@ -48,46 +49,40 @@ export interface MetricSpec<T extends MetricType = MetricType> {
 
 export const DEFAULT_METRIC_PREFIX = 'redis_resilience_';
 
-/** Seconds. Redis answers in well under a millisecond, so the low end is fine-grained; the top covers timeouts. */
-export const LATENCY_BUCKETS: readonly number[] = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-];
-
-export const RETRY_CALL_KINDS = [
-  'success_without_retry',
-  'success_with_retry',
-  'failed_without_retry',
-  'failed_with_retry',
-] as const;
-export type RetryCallKind = (typeof RETRY_CALL_KINDS)[number];
-
-export { CONNECTION_ERROR_TYPES } from '../errors/types.js';
-
-export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
-
-/** How long a breaker stayed open: seconds to minutes. */
-export const OPEN_DURATION_BUCKETS: readonly number[] = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
+export {
+  BREAKER_TRANSITIONS,
+  CACHE_RESULTS,
+  CONNECTION_ERROR_TYPES,
+  DB_DURATION_BUCKETS,
+  LATENCY_BUCKETS,
+  OPEN_DURATION_BUCKETS,
+  RETRY_CALL_KINDS,
+  type RetryCallKind,
+} from './catalog-values.js';
 
 const spec = <T extends MetricType>(
   name: string,
   type: T,
   help: string,
   labels: readonly string[],
-  extra: Partial<Pick<MetricSpec, 'prefixed' | 'buckets'>> = {},
+  extra: Partial<Pick<MetricSpec, 'buckets' | 'semconv'>> = {},
 ): MetricSpec<T> & { readonly hot: false } => ({
   name,
   type,
   help,
   labels,
-  prefixed: extra.prefixed ?? true,
+  prefixed: extra.semconv === undefined,
   hot: false,
-  ...(extra.buckets && { buckets: extra.buckets }),
+  ...extra,
 });
 
 /** A per-call series (see MetricSpec.hot). */
 const hotSpec = <T extends 'counter' | 'histogram'>(
   ...args: Parameters<typeof spec<T>>
 ): MetricSpec<T> & { readonly hot: true } => ({ ...spec(...args), hot: true });
+
+const POOL = ['db_system_name', 'db_client_connection_pool_name'];
+const STATE = 'db_client_connection_state';
 
 export const CATALOG = {
   operationDuration: hotSpec(
@@ -193,53 +188,35 @@ export const CATALOG = {
     'histogram',
     'Duration of one physical Redis attempt (OpenTelemetry semantic conventions).',
     ['db_system_name', 'db_operation_name', 'server_address', 'server_port', 'error_type'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
+    { semconv: METRIC_DB_CLIENT_OPERATION_DURATION, buckets: DB_DURATION_BUCKETS },
   ),
-  poolConnectionCount: spec(
-    'db_client_connection_count',
-    'gauge',
-    'Pool connections by state.',
-    ['db_client_connection_pool_name', 'db_client_connection_state'],
-    { prefixed: false },
-  ),
-  poolConnectionMax: spec('db_client_connection_max', 'gauge', 'Pool size.', ['db_client_connection_pool_name'], {
-    prefixed: false,
+  // Pool metrics (semconv): db_system_name keeps them apart from other clients' pools (pg, mysql …).
+  poolConnectionCount: spec('db_client_connection_count', 'gauge', 'Pool connections by state.', [...POOL, STATE], {
+    semconv: CONNECTION_COUNT,
   }),
+  poolConnectionMax: spec('db_client_connection_max', 'gauge', 'Pool size.', POOL, { semconv: CONNECTION_MAX }),
   poolPendingRequests: spec(
     'db_client_connection_pending_requests',
     'gauge',
     'Requests waiting for a pool connection.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false },
+    POOL,
+    { semconv: PENDING_REQUESTS },
   ),
-  poolTimeouts: spec(
-    'db_client_connection_timeouts_total',
-    'counter',
-    'Pool leases that timed out waiting.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false },
-  ),
-  poolCreateTime: spec(
-    'db_client_connection_create_time_seconds',
-    'histogram',
-    'Time to create a pool connection.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
-  poolWaitTime: spec(
-    'db_client_connection_wait_time_seconds',
-    'histogram',
-    'Time waited for a pool connection.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
-  poolUseTime: spec(
-    'db_client_connection_use_time_seconds',
-    'histogram',
-    'Time a pool connection was held.',
-    ['db_client_connection_pool_name'],
-    { prefixed: false, buckets: LATENCY_BUCKETS },
-  ),
+  poolTimeouts: spec('db_client_connection_timeouts_total', 'counter', 'Pool leases that timed out waiting.', POOL, {
+    semconv: TIMEOUTS,
+  }),
+  poolCreateTime: spec('db_client_connection_create_time_seconds', 'histogram', 'Time to create a connection.', POOL, {
+    semconv: CREATE_TIME,
+    buckets: DB_DURATION_BUCKETS,
+  }),
+  poolWaitTime: spec('db_client_connection_wait_time_seconds', 'histogram', 'Time waited for a connection.', POOL, {
+    semconv: WAIT_TIME,
+    buckets: DB_DURATION_BUCKETS,
+  }),
+  poolUseTime: spec('db_client_connection_use_time_seconds', 'histogram', 'Time a connection was held.', POOL, {
+    semconv: USE_TIME,
+    buckets: DB_DURATION_BUCKETS,
+  }),
 } as const satisfies Record<string, MetricSpec>;
 
 export type Catalog = typeof CATALOG;
@@ -248,6 +225,15 @@ export type MetricKey = keyof Catalog;
 /** The full exposition name of a catalog entry. */
 export function metricName(spec: MetricSpec, prefix: string = DEFAULT_METRIC_PREFIX): string {
   return spec.prefixed ? prefix + spec.name : spec.name;
+}
+
+/**
+ * The instrument name on the OpenTelemetry path: the semconv name, or ours spelled as in Prometheus without the
+ * `_total` that the OTel→Prometheus translation adds to counters. Ours then come out the same whether or not the
+ * exporter appends unit suffixes (the spec's translation skips a unit the name already ends with).
+ */
+export function otelName(spec: MetricSpec, prefix: string = DEFAULT_METRIC_PREFIX): string {
+  return spec.semconv ?? metricName(spec, prefix).replace(/_total$/, '');
 }
 
 /** Every metric family name under the default prefix; what dashboards and alert rules may reference. */

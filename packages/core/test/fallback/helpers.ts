@@ -80,6 +80,7 @@ export function fallbackRecorder() {
           call.contextRuns++;
           return fn();
         },
+        sendAttempt: (send, client) => send(client),
       };
       return tracker;
     },
