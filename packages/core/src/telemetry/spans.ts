@@ -24,15 +24,13 @@ import type { ErrorType } from '../errors/classify.js';
 import type { Endpoint, Outcome } from '../instrumentation.js';
 import { CallSpan, toHrTime } from './call-span.js';
 import type { OperationInfo } from './operations.js';
-import { hasGlobalTracerProvider } from './provider.js';
+import { globalTracerProvider } from './provider.js';
 import { ATTR_DB_OPERATION_NAME, endpointAttributes, redactedQueryText } from './semconv.js';
+import { SUPPRESS_TRACING_KEY } from './untraced.js';
 
 export { CallSpan, toHrTime } from './call-span.js';
 
 export const TRACER_NAME = '@redis-resilience/core';
-
-/** What `@opentelemetry/core`'s suppressTracing() sets; the API's context keys are global symbols. */
-const SUPPRESS_TRACING_KEY = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 
 export interface SpansConfig {
   /** `tracing: false`: no spans of ours (the driver's instrumentation, if any, is then the app's to configure). */
@@ -51,7 +49,10 @@ export interface SpansConfig {
 }
 
 export class Spans {
-  private readonly tracer: Tracer;
+  /** The tracer of `provider`: an injected provider's for good, the global one's while it stays registered. */
+  private tracer: Tracer | undefined;
+  private provider: TracerProvider | undefined;
+  private readonly version: string | undefined;
   /** With the global API, span work is skipped while no provider is registered; an injected one always records. */
   private readonly global: boolean;
   private readonly base: Attributes;
@@ -69,7 +70,8 @@ export class Spans {
     this.anchoredAt = this.now();
     this.anchor = Date.now() - this.anchoredAt;
     this.global = config.tracerProvider === undefined;
-    this.tracer = (config.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME, config.version);
+    this.version = config.version;
+    if (config.tracerProvider) this.tracer = config.tracerProvider.getTracer(TRACER_NAME, config.version);
     this.base = endpointAttributes(config.endpoint);
     this.dbQueryText = config.dbQueryText;
     this.requireParentSpan = config.requireParentSpan;
@@ -98,11 +100,22 @@ export class Spans {
     return attrs;
   }
 
-  /** Whether a call starting in `parent` is traced at all: a provider, and a parent span when one is required. */
-  private traced(parent: Context): boolean {
-    if (!this.enabled || (this.global && !hasGlobalTracerProvider())) return false;
-    if (parent.getValue(SUPPRESS_TRACING_KEY) === true) return false;
-    return !this.requireParentSpan || trace.getSpan(parent) !== undefined;
+  /** The tracer to use now: undefined while no provider is registered (span work is then skipped). */
+  private currentTracer(): Tracer | undefined {
+    if (!this.global) return this.tracer;
+    const provider = globalTracerProvider();
+    if (provider !== this.provider) {
+      this.provider = provider;
+      this.tracer = provider?.getTracer(TRACER_NAME, this.version);
+    }
+    return this.tracer;
+  }
+
+  /** The tracer for a call starting in `parent`, if it is traced: a provider, and a parent span when one is required. */
+  private tracerFor(parent: Context): Tracer | undefined {
+    if (!this.enabled || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
+    if (this.requireParentSpan && trace.getSpan(parent) === undefined) return undefined;
+    return this.currentTracer();
   }
 
   /**
@@ -111,10 +124,11 @@ export class Spans {
    */
   start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
     const parent = context.active();
-    if (!this.traced(parent)) return undefined;
+    const tracer = this.tracerFor(parent);
+    if (!tracer) return undefined;
     const anchor = this.wallClockAnchor(startedAt);
     if (!op.redis) {
-      const span = this.tracer.startSpan(op.spanName, {
+      const span = tracer.startSpan(op.spanName, {
         kind: SpanKind.INTERNAL,
         startTime: toHrTime(anchor + startedAt),
       });
@@ -131,10 +145,11 @@ export class Spans {
    * work: with `requireParentSpan` it makes no span, as it never has a parent.
    */
   slowCommand(command: string, durationMicros: number, timestamp: number): void {
-    if (!this.traced(context.active())) return;
+    const tracer = this.tracerFor(context.active());
+    if (!tracer) return;
     const start = timestamp * 1000;
     const name = command.toUpperCase();
-    const span = this.tracer.startSpan(`SLOWLOG ${name}`, {
+    const span = tracer.startSpan(`SLOWLOG ${name}`, {
       kind: SpanKind.INTERNAL,
       startTime: start,
       attributes: { ...this.base, [ATTR_DB_OPERATION_NAME]: name },
@@ -156,8 +171,12 @@ export class Spans {
     error: unknown,
     endedAt: number,
   ): void {
-    if (call.span) call.finish(call.span, outcome, errorType, error, endedAt);
-    else call.emit(this.tracer, op, this.attributesFor(op), outcome, errorType, error, endedAt);
+    if (call.span) {
+      call.finish(call.span, outcome, errorType, error, endedAt);
+      return;
+    }
+    const tracer = this.currentTracer();
+    if (tracer) call.emit(tracer, op, this.attributesFor(op), outcome, errorType, error, endedAt);
   }
 
   /** Exemplar labels when the call's span is sampled, so a histogram bucket links to this trace. */
