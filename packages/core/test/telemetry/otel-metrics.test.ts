@@ -80,7 +80,10 @@ function families(text: string): Map<string, string> {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? /.exec(line);
     if (!m || line.startsWith('#')) continue;
     const sample = m[1]!;
-    const family = [...CATALOG_FAMILIES].find((f) => sample === f || /^_(bucket|sum|count)$/.test(sample.slice(f.length)) && sample.startsWith(f)) ?? sample;
+    const family =
+      [...CATALOG_FAMILIES].find(
+        (f) => sample === f || (/^_(bucket|sum|count)$/.test(sample.slice(f.length)) && sample.startsWith(f)),
+      ) ?? sample;
     const labels = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)]
       .map((l) => l[1]!)
       .filter((l) => l !== 'le' && !l.startsWith('otel_scope_'))
@@ -98,7 +101,8 @@ describe('the OpenTelemetry metrics path', () => {
   it('names every instrument so that the OTel→Prometheus translation gives the catalog name', () => {
     for (const spec of Object.values(CATALOG as Record<string, MetricSpec>)) {
       const translated = otelName(spec).replace(/[^a-zA-Z0-9_:]/g, '_');
-      const withUnit = spec.type === 'histogram' && !translated.endsWith('_seconds') ? `${translated}_seconds` : translated;
+      const withUnit =
+        spec.type === 'histogram' && !translated.endsWith('_seconds') ? `${translated}_seconds` : translated;
       const withTotal = spec.type === 'counter' ? `${withUnit}_total` : withUnit;
       // The spec's translation (the Collector, Prometheus's OTLP receiver): unit suffix, then _total for counters.
       expect(withTotal).toBe(metricName(spec));
@@ -128,8 +132,21 @@ describe('the OpenTelemetry metrics path', () => {
     expect(value(/^redis_resilience_circuit_breaker_state\{[^}]*state="closed"[^}]*\} (\S+)/m)).toBe(0);
     expect(value(/^db_client_connection_count\{[^}]*db_client_connection_state="idle"[^}]*\} (\S+)/m)).toBe(3);
     expect(text).toMatch(/^db_client_connection_pending_requests\{[^}]*db_system_name="redis"[^}]*\} 2/m);
-    const semconvLes = [...text.matchAll(/^db_client_operation_duration_seconds_bucket\{[^}]*error_type="timeout"[^}]*le="([^"]+)"/gm)];
-    expect(semconvLes.map((m) => m[1])).toEqual(['0.001', '0.005', '0.01', '0.05', '0.1', '0.5', '1', '5', '10', '+Inf']);
+    const semconvLes = [
+      ...text.matchAll(/^db_client_operation_duration_seconds_bucket\{[^}]*error_type="timeout"[^}]*le="([^"]+)"/gm),
+    ];
+    expect(semconvLes.map((m) => m[1])).toEqual([
+      '0.001',
+      '0.005',
+      '0.01',
+      '0.05',
+      '0.1',
+      '0.5',
+      '1',
+      '5',
+      '10',
+      '+Inf',
+    ]);
     expect(text).toMatch(/^db_client_operation_duration_seconds_bucket\{[^}]*server_port="6380"[^}]*le="0.005"\} 1/m);
     await t.close();
   });
