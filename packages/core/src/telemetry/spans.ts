@@ -111,11 +111,17 @@ export class Spans {
     return this.tracer;
   }
 
-  /** The tracer for a call starting in `parent`, if it is traced: a provider, and a parent span when one is required. */
-  private tracerFor(parent: Context): Tracer | undefined {
-    if (!this.enabled || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
+  /**
+   * The tracer for a call starting now, and the context it starts in, if it is traced: a provider (checked first,
+   * so that an app without one pays nothing more), not suppressed, and a parent span when one is required.
+   */
+  private tracerFor(): { tracer: Tracer; parent: Context } | undefined {
+    const tracer = this.enabled ? this.currentTracer() : undefined;
+    if (!tracer) return undefined;
+    const parent = context.active();
+    if (parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
     if (this.requireParentSpan && trace.getSpan(parent) === undefined) return undefined;
-    return this.currentTracer();
+    return { tracer, parent };
   }
 
   /**
@@ -123,9 +129,9 @@ export class Spans {
    * A logical operation's span starts now (and may be sampled out here); a Redis call's is made when it ends.
    */
   start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
-    const parent = context.active();
-    const tracer = this.tracerFor(parent);
-    if (!tracer) return undefined;
+    const traced = this.tracerFor();
+    if (!traced) return undefined;
+    const { tracer, parent } = traced;
     const anchor = this.wallClockAnchor(startedAt);
     if (!op.redis) {
       const span = tracer.startSpan(op.spanName, {
@@ -145,7 +151,7 @@ export class Spans {
    * work: with `requireParentSpan` it makes no span, as it never has a parent.
    */
   slowCommand(command: string, durationMicros: number, timestamp: number): void {
-    const tracer = this.tracerFor(context.active());
+    const tracer = this.tracerFor()?.tracer;
     if (!tracer) return;
     const start = timestamp * 1000;
     const name = command.toUpperCase();

@@ -65,7 +65,7 @@ class Hub implements Instrumentation {
       const op = this.names.resolve(operation);
       const startedAt = now();
       const series = metrics?.operation(op.label, op.spanName);
-      const otelSeries = otel?.operation(op.label, op.spanName);
+      const otelSeries = otel && this.ctx.otelReady() ? otel.operation(op.label, op.spanName) : undefined;
       return new CallRecord(this.ctx, op, series, startedAt, spans.start(op, args, startedAt), otelSeries);
     } catch (err) {
       reportTelemetryError('startCall', err);
@@ -152,10 +152,11 @@ export function createTelemetry(
       : undefined;
   const now = () => clock.now();
   const meterProvider = metricsOptions === false ? false : metricsOptions.meterProvider;
+  const meters = meterProvider === false ? undefined : new MeterSource(meterProvider, now);
   const otel =
-    meterProvider === false || metricsOptions === false
+    meters === undefined || metricsOptions === false
       ? undefined
-      : new MetricsSink(otelCatalog(new MeterSource(meterProvider, now), metricsOptions.prefix), {
+      : new MetricsSink(otelCatalog(meters, metricsOptions.prefix), {
           prefix: metricsOptions.prefix,
           client: options.clientName,
           server: { address: endpoint.address, port: endpoint.port },
@@ -179,7 +180,8 @@ export function createTelemetry(
     slowCommand: ({ command, durationMicros, timestamp }) => spans.slowCommand(command, durationMicros, timestamp),
   };
   const sinks = [metrics, otel, log, userEvents, spanEvents].filter((s): s is EventSink => s !== undefined);
-  const instrumentation = new Hub({ metrics, otel, spans, hub: events, now }, sinks);
+  const otelReady = () => meters?.meter() !== undefined;
+  const instrumentation = new Hub({ metrics, otel, otelReady, spans, hub: events, now }, sinks);
 
   let server: MetricsServer | undefined;
   let starting: Promise<void> | undefined;

@@ -16,7 +16,9 @@ import type { CallSpan, Spans } from './spans.js';
 /** What every tracker of one instance shares. */
 export interface TrackerContext {
   readonly metrics: MetricsSink | undefined;
+  /** The catalog through the OTel Metrics API; its per-call series are taken only once a MeterProvider is there. */
   readonly otel: MetricsSink | undefined;
+  readonly otelReady: () => boolean;
   readonly spans: Spans;
   readonly hub: EventHub;
   readonly now: () => number;
