@@ -1,5 +1,5 @@
 /**
- * The six ways of calling Redis under comparison. Each arm has its own connection and the same two calls, so
+ * The seven ways of calling Redis under comparison. Each arm has its own connection and the same two calls, so
  * the workload is identical and only the wrapping differs.
  */
 import { createRequire } from 'node:module';
@@ -7,7 +7,7 @@ import type * as Core from '@redis-resilience/core';
 import { circuitBreaker, ExponentialBackoff, handleAll, retry, SamplingBreaker, wrap } from 'cockatiel';
 import type { BenchTracing } from './tracing.js';
 
-export type ArmId = 'raw' | 'otel' | 'opossum' | 'cockatiel' | 'rr-metrics' | 'rr-traced';
+export type ArmId = 'raw' | 'otel' | 'opossum' | 'cockatiel' | 'rr-metrics' | 'rr-traced' | 'rr-otel';
 
 export interface Client {
   get(key: string): Promise<unknown>;
@@ -20,6 +20,8 @@ export interface Arm {
   readonly client: Client;
   /** Whether every call must produce a span (checked, else the arm's numbers are invalid). */
   readonly traced: boolean;
+  /** At most this many spans per call (checked): one Redis round trip must be one span, not two. */
+  readonly maxSpansPerOp?: number;
   /** Switches its tracing on for its own rounds and off again. */
   enter(): void;
   leave(): void;
@@ -65,8 +67,10 @@ export async function createArms(url: string, tracing: BenchTracing, core: typeo
   );
 
   const rrMetrics = core.init({ redis: url, serviceName: 'bench-metrics', tracing: false });
-  const rrTraced = core.init({ redis: url, serviceName: 'bench-traced', tracing: { startSdk: false } });
-  await Promise.all([rrMetrics.client.ping(), rrTraced.client.ping()]);
+  const rrTraced = core.init({ redis: url, serviceName: 'bench-traced' });
+  // The real-world case: an app whose SDK runs instrumentation-ioredis (on by default in auto-instrumentations-node).
+  const rrOtel = core.init({ redis: url, serviceName: 'bench-otel' });
+  await Promise.all([rrMetrics.client.ping(), rrTraced.client.ping(), rrOtel.client.ping()]);
 
   return [
     {
@@ -131,6 +135,22 @@ export async function createArms(url: string, tracing: BenchTracing, core: typeo
       enter: () => tracing.setGlobalTracing(true),
       leave: () => tracing.setGlobalTracing(false),
       close: () => rrTraced.close(),
+    },
+    {
+      id: 'rr-otel',
+      label: 'ioredis + instrumentation-ioredis + redis-resilience',
+      client: rrOtel.client,
+      traced: true,
+      maxSpansPerOp: 1.01,
+      enter: () => {
+        tracing.setGlobalTracing(true);
+        tracing.setInstrumentation(true);
+      },
+      leave: () => {
+        tracing.setInstrumentation(false);
+        tracing.setGlobalTracing(false);
+      },
+      close: () => rrOtel.close(),
     },
   ];
 }

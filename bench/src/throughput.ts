@@ -18,7 +18,7 @@ export interface ArmThroughput {
   cpuRatio: number;
   /** Spans exported per operation: 1 or more for a traced arm, 0 otherwise. */
   spansPerOp: number;
-  /** false when a traced arm produced no spans: its numbers would measure nothing. */
+  /** false when a traced arm produced no spans (its numbers would measure nothing), or more than it may. */
   valid: boolean;
 }
 
@@ -67,7 +67,7 @@ export async function measureThroughput(
       throughputRatio: median(rs.map((r, i) => r.opsPerSecond / (raw[i] as RoundResult).opsPerSecond)),
       cpuRatio: median(rs.map((r, i) => r.cpuMicrosPerOp / (raw[i] as RoundResult).cpuMicrosPerOp)),
       spansPerOp,
-      valid: arm.traced ? spansPerOp >= 0.99 : spansPerOp === 0,
+      valid: arm.traced ? spansPerOp >= 0.99 && spansPerOp <= (arm.maxSpansPerOp ?? Infinity) : spansPerOp === 0,
     };
   });
 }

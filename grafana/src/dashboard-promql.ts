@@ -1,7 +1,14 @@
 /** The dashboard's PromQL, from the mixin config: every selector carries the config's selector and the variables. */
 import type { MetricKey } from '@redis-resilience/core/catalog';
 import { type MixinConfig, serviceLabels } from './config.js';
-import { labelsOf, type SelectorOptions, seriesName, splitMatchers, vectorSelector } from './metrics.js';
+import {
+  familyMatchers,
+  labelsOf,
+  type SelectorOptions,
+  seriesName,
+  splitMatchers,
+  vectorSelector,
+} from './metrics.js';
 import { type RecordedKey, recordedName } from './rules/recording.js';
 
 export interface DashboardPromql {
@@ -26,7 +33,7 @@ export function dashboardPromql(config: MixinConfig): DashboardPromql {
   const selector = (key: MetricKey, o: SelectorOptions = {}): string => {
     const matchers = [...base, 'job=~"$job"'];
     if (labelsOf(key).includes('client')) matchers.push('client=~"$client"');
-    return vectorSelector(seriesName(key, o), [...matchers, ...(o.match ?? [])]);
+    return vectorSelector(seriesName(key, o), [...matchers, ...familyMatchers(key), ...(o.match ?? [])]);
   };
   const rate = (key: MetricKey, o: SelectorOptions = {}) => `rate(${selector(key, o)}[$__rate_interval])`;
   return {

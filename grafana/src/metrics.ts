@@ -45,7 +45,19 @@ export interface SelectorOptions {
 export const seriesName = (key: MetricKey, o: SelectorOptions): string =>
   o.series ? histogramSeries(key, o.series) : metric(key);
 
+/**
+ * Matchers every selector of a family carries: the semconv `db.client.*` families are shared with other database
+ * clients (pg, mysql …) under the same names, so ours are picked out by `db_system_name`.
+ */
+export function familyMatchers(key: MetricKey): string[] {
+  return labelsOf(key).includes('db_system_name') ? ['db_system_name="redis"'] : [];
+}
+
 /** The rules' PromQL: selectors carry the config's service selector only. */
 export function ruleSelector(config: MixinConfig, key: MetricKey, o: SelectorOptions = {}): string {
-  return vectorSelector(seriesName(key, o), [...splitMatchers(config.serviceSelector), ...(o.match ?? [])]);
+  return vectorSelector(seriesName(key, o), [
+    ...splitMatchers(config.serviceSelector),
+    ...familyMatchers(key),
+    ...(o.match ?? []),
+  ]);
 }

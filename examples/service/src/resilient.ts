@@ -3,6 +3,7 @@
  * through `rr.queue.publish`, readiness from `rr.health()` and metrics from the package's handler.
  */
 import { init, type RedisResilience, type ResilienceOptions } from '@redis-resilience/core';
+import { startOpenTelemetry } from '@redis-resilience/core/otel';
 import { type Backend, ORDERS_STREAM, PRODUCT_TTL_SECONDS, productKey } from './backend.js';
 import type { ServiceConfig } from './config.js';
 
@@ -25,8 +26,6 @@ export function resilientOptions(config: ServiceConfig, overrides: ResilienceOve
   return {
     redis: config.redisUrl,
     serviceName: config.serviceName,
-    // Without an endpoint there is nowhere to send spans: start no SDK (spans still reach a provider the host registered).
-    tracing: config.otlpEndpoint ? { endpoint: config.otlpEndpoint } : false,
     ...LATENCY_BUDGET,
     fallbacks: { queue: { spoolPath: config.spoolPath } },
     ...overrides,
@@ -37,6 +36,11 @@ export function resilientBackend(
   config: ServiceConfig,
   overrides?: ResilienceOverrides,
 ): Backend & { rr: RedisResilience } {
+  // This service has no OpenTelemetry SDK of its own: with an endpoint it starts the package's (none is started when
+  // the host already registered one). Without one there is nowhere to send spans.
+  const otel = config.otlpEndpoint
+    ? startOpenTelemetry({ serviceName: config.serviceName, endpoint: config.otlpEndpoint })
+    : undefined;
   const rr = init(resilientOptions(config, overrides));
   return {
     mode: 'resilient',
@@ -52,7 +56,8 @@ export function resilientBackend(
     },
     health: () => rr.health(),
     serveMetrics: (req, res) => rr.metricsHandler(req, res),
-    close: () => rr.close(),
+    // rr.close() flushes the spans; the SDK is the service's own to stop.
+    close: () => rr.close().finally(() => otel?.shutdown()),
   };
 }
 

@@ -11,6 +11,8 @@ import { afterAll, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { Browser, baseUrl } from './http.js';
 
+// The test's receiver speaks OTLP/HTTP JSON; the service's SDK honours the standard variable (protobuf by default).
+process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'example-service-tracing-'));
 let receiver: OtlpReceiver | undefined;
 

@@ -81,4 +81,5 @@ export type {
   TracingOptions,
 } from './options/index.js';
 export { DEFAULTS } from './options/index.js';
-export { CATALOG, METRIC_NAMES, seriesNames } from './telemetry/catalog.js';
+export { CATALOG, METRIC_NAMES, otelName, seriesNames } from './telemetry/catalog.js';
+export { prometheusExporterViews } from './telemetry/otel-catalog.js';

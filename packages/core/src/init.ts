@@ -36,6 +36,7 @@ import { RetryPolicy } from './retry/retry.js';
 import { type MetricsHandler, metricsHandler } from './telemetry/http.js';
 import { startSlowlogPoller } from './telemetry/slowlog.js';
 import { createTelemetry, type TelemetryInternals } from './telemetry/telemetry.js';
+import { untraced } from './telemetry/untraced.js';
 
 /** Least time between two half-open probes of one node: a flapping Redis is never stormed with probes. */
 const MIN_PROBE_INTERVAL_MS = 1000;
@@ -108,7 +109,8 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   breakers = new BreakerSet(
     { ...opts.breaker, minProbeIntervalMs: MIN_PROBE_INTERVAL_MS },
     {
-      probe: createProbe(pool, redis, opts.timeouts, clock),
+      // Our own PINGs (probes, the watchdog) and SLOWLOG polls are no round trips of the app's: never traced.
+      probe: untraced(createProbe(pool, redis, opts.timeouts, clock)),
       clock,
       random,
       onTransition: (t) => instr.emit('breakerTransition', t),
@@ -132,7 +134,11 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
       opts.retry.budget ? new RetryBudget(opts.retry.budget, clock) : undefined,
       random,
     ),
-    attempts: new Attempts(clock, opts.timeouts.commandMs, (conn) => conn.suspectStale()),
+    attempts: new Attempts(
+      clock,
+      opts.timeouts.commandMs,
+      untraced((conn) => conn.suspectStale()),
+    ),
     telemetry: instr,
     clock,
     maxWaitMs: opts.queue.maxWaitMs,
@@ -165,7 +171,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
   const slowlog =
     opts.slowlog &&
     startSlowlogPoller({
-      redis: { call: (cmd, ...args) => redis.call(cmd, ...args) },
+      redis: { call: untraced((cmd: string, ...args: (string | number)[]) => redis.call(cmd, ...args)) },
       intervalMs: opts.slowlog.intervalMs,
       onEntry: (e) =>
         instr.emit('slowCommand', { command: e.command, durationMicros: e.durationMicros, timestamp: e.timestamp }),

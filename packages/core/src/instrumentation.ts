@@ -64,6 +64,11 @@ export interface CallTracker {
   end(outcome: Outcome, attempts: number, error?: unknown, endedAt?: number): void;
   /** Run `fn` with this call's span active, so that calls made inside it (a fallback's loader) become children. */
   runInContext<T>(fn: () => T): T;
+  /**
+   * Hand one attempt to the driver: `send(client)`, with tracing suppressed while this call is traced, so that a
+   * driver instrumentation (instrumentation-ioredis) adds no second CLIENT span for the same round trip.
+   */
+  sendAttempt<C, R>(send: (client: C) => R, client: C): R;
 }
 
 /** Connection pool usage, read at scrape time. */
@@ -131,6 +136,7 @@ export const noopTracker: CallTracker = {
   fallback() {},
   end() {},
   runInContext: (fn) => fn(),
+  sendAttempt: (send, client) => send(client),
 };
 
 export const noopInstrumentation: Instrumentation = {

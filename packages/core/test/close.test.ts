@@ -84,9 +84,10 @@ describe('close()', () => {
     return JSON.parse(line) as { closeMs: number; exitAfterCloseMs: number; codes: string[] };
   }
 
-  it('the process exits by itself within 200 ms of close(): Redis down, collector dead', async () => {
+  it('the process exits by itself within 200 ms of close(): Redis down, the SDK of /register, collector dead', async () => {
     const dead = await freePort();
     const out = await exitAfterClose(`redis://127.0.0.1:${await freePort()}`, {
+      REGISTER: '1',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${dead}`,
     });
     expect(out.exitAfterCloseMs).toBeLessThanOrEqual(200);
@@ -98,7 +99,7 @@ describe('close()', () => {
     const proxy = await startFaultProxy({ host: server.host, port: server.port });
     try {
       await proxy.setMode('blackhole');
-      const out = await exitAfterClose(proxy.url, { OTEL_SDK_DISABLED: 'true' });
+      const out = await exitAfterClose(proxy.url);
       expect(out.exitAfterCloseMs).toBeLessThanOrEqual(200);
       expect(out.codes).toContain('ERR_CLIENT_CLOSED');
     } finally {

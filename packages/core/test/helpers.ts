@@ -55,6 +55,7 @@ export function recordingInstrumentation() {
           call.outcome = outcome;
         },
         runInContext: (fn) => fn(),
+        sendAttempt: (send, client) => send(client),
       };
       return tracker;
     },

@@ -12,7 +12,7 @@ describe('slowlog poller wired by init', () => {
     const exporter = new InMemorySpanExporter();
     const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     const rr = init(
-      { redis: server.url, serviceName: 'slow', tracing: false, slowlog: { intervalMs: 100 } },
+      { redis: server.url, serviceName: 'slow', slowlog: { intervalMs: 100 } },
       { telemetry: { tracerProvider } },
     );
     try {

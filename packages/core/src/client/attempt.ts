@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../clock.js';
 import { ClientClosedError, CommandTimeoutError } from '../errors/errors.js';
+import { type CallTracker, noopTracker } from '../instrumentation.js';
 import type { Connection, RedisClient } from './connection.js';
 import { TimeoutQueue } from './timeout-queue.js';
 
@@ -56,9 +57,17 @@ export class Attempts {
   }
 
   /** Send `spec` on `conn` now; `done` is called once, when the reply, the timeout or close() comes first. */
-  send<T>(conn: Connection, spec: CallSpec<T>, now: number, timeoutMs: number, done: AttemptDone): void {
+  send<T>(
+    conn: Connection,
+    spec: CallSpec<T>,
+    now: number,
+    timeoutMs: number,
+    done: AttemptDone,
+    tracker: Pick<CallTracker, 'sendAttempt'> = noopTracker,
+  ): void {
     conn.inflight++;
-    const reply = spec.send(conn.client);
+    // Only the synchronous hand-over runs in the tracker's context: the reply is handled in the caller's.
+    const reply = tracker.sendAttempt(spec.send, conn.client);
     let settled = false;
     const settle = (ok: boolean, result: unknown) => {
       if (settled) return;

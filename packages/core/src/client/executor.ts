@@ -114,7 +114,7 @@ class Call<T> {
     const conn = connections.pick();
     if (conn) {
       const now = startedAt ?? clock.now();
-      attempts.send(conn, this.spec, now, attempts.timeoutFor(this.spec, now, this.deadline), this.done);
+      attempts.send(conn, this.spec, now, attempts.timeoutFor(this.spec, now, this.deadline), this.done, this.tracker);
       return;
     }
     const wait = Math.min(this.ex.deps.maxWaitMs, this.deadline - clock.now());

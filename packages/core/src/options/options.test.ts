@@ -175,11 +175,11 @@ describe('resolveOptions merging', () => {
   it('keeps the metrics prefix and tracing settings the user gave', () => {
     const o = resolveOptions({
       metrics: { prefix: 'myapp_', port: 0 },
-      tracing: { startSdk: false, endpoint: 'http://127.0.0.1:4318/v1/traces' },
+      tracing: { startSdk: false, dbQueryText: true, requireParentSpan: true },
       slowlog: { intervalMs: 5000 },
     });
     expect(o.metrics).toEqual({ ...DEFAULTS.metrics, prefix: 'myapp_', port: 0 });
-    expect(o.tracing).toEqual({ startSdk: false, endpoint: 'http://127.0.0.1:4318/v1/traces' });
+    expect(o.tracing).toEqual({ startSdk: false, dbQueryText: true, requireParentSpan: true });
     expect(o.slowlog).toEqual({ intervalMs: 5000 });
   });
 
@@ -348,9 +348,15 @@ describe('resolveOptions validation', () => {
     expect(invalid({ metrics: { registry: {} } }).field).toMatch(/^metrics/);
   });
 
-  it('rejects metrics: true and a tracing endpoint that is not a URL', () => {
+  it('rejects metrics: true, and the SDK options of old with a message that says what to do instead', () => {
     expect(invalid({ metrics: true }).field).toBe('metrics');
-    expect(invalid({ tracing: { endpoint: 'not a url' } }).field).toBe('tracing.endpoint');
+    expect(invalid({ metrics: { meterProvider: {} } }).message).toMatch(
+      /metrics\.meterProvider: must be an OpenTelemetry MeterProvider/,
+    );
+    const endpoint = invalid({ tracing: { endpoint: 'http://collector:4318' } });
+    expect(endpoint.field).toBe('tracing.endpoint');
+    expect(endpoint.message).toContain("import '@redis-resilience/core/register'");
+    expect(invalid({ tracing: { startSdk: true } }).message).toContain('no longer starts an OpenTelemetry SDK');
   });
 
   it('rejects a non-object input', () => {

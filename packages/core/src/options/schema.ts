@@ -1,4 +1,5 @@
 /** The zod schema `init` validates options against. Ranges here are the ranges messages quote. */
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -99,6 +100,15 @@ export const schema = z.strictObject({
         requestTimeoutMs: ms(1, 600_000),
         idleTimeoutMs: ms(1, 3_600_000),
         maxConnections: int(1, 100_000).optional(),
+        meterProvider: z
+          .union([
+            z.literal(false),
+            z.custom<MeterProvider>(
+              (v) => typeof v === 'object' && v !== null && typeof (v as MeterProvider).getMeter === 'function',
+              'must be an OpenTelemetry MeterProvider (with getMeter) or false',
+            ),
+          ])
+          .optional(),
       }),
     ])
     .optional(),
@@ -106,9 +116,19 @@ export const schema = z.strictObject({
     .union([
       z.literal(false),
       z.strictObject({
-        startSdk: z.boolean().optional(),
-        endpoint: z.url().optional(),
         dbQueryText: z.boolean().optional(),
+        requireParentSpan: z.boolean().optional(),
+        startSdk: z
+          .literal(false, {
+            error: "the core no longer starts an OpenTelemetry SDK: import '@redis-resilience/core/register' instead",
+          })
+          .optional(),
+        endpoint: z
+          .never({
+            error:
+              "the core no longer exports spans itself: use import '@redis-resilience/core/register' with OTEL_EXPORTER_OTLP_ENDPOINT, or your own SDK",
+          })
+          .optional(),
       }),
     ])
     .optional(),

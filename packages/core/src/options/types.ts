@@ -1,4 +1,6 @@
 /** The public options of `init()`: one interface per section, with `@default` on each field. */
+
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ClusterConfig } from '../client/connection-settings.js';
@@ -95,15 +97,27 @@ export interface MetricsOptions {
   idleTimeoutMs?: number;
   /** Built-in listener: connections beyond this many open at once are refused (closed at once). @default 64 */
   maxConnections?: number;
+  /**
+   * Record the catalog through the OpenTelemetry Metrics API too (beside prom-client), on this MeterProvider; `false`
+   * keeps metrics on prom-client only. @default the global MeterProvider, once the app has registered one
+   */
+  meterProvider?: MeterProvider | false;
 }
 
+/**
+ * Spans go through `@opentelemetry/api` to whatever tracer provider the app registers, before or after `init()`.
+ * The core never starts or registers an SDK: an app without one can `import '@redis-resilience/core/register'`.
+ */
 export interface TracingOptions {
-  /** Start the OTel NodeSDK with OTLP/HTTP export when no global tracer provider exists. @default true */
-  startSdk?: boolean;
-  /** OTLP traces endpoint. @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT */
-  endpoint?: string;
   /** Record `db.query.text` with every argument redacted. @default false */
   dbQueryText?: boolean;
+  /**
+   * Trace only calls made while a span is active (a request's), like instrumentation-ioredis's option of that name:
+   * background work (session write-back, queue replay, SLOWLOG entries) then makes no root spans. @default false
+   */
+  requireParentSpan?: boolean;
+  /** @deprecated The core starts no SDK any more; `false` is accepted and changes nothing. */
+  startSdk?: false;
 }
 
 export interface SlowlogOptions {

@@ -36,7 +36,7 @@ import { LATENCY_BUCKETS, OPEN_DURATION_BUCKETS } from './buckets.js';
 import { DB_CLIENT_METRICS } from './catalog-db.js';
 import { hotSpec, type MetricSpec, spec } from './metric-spec.js';
 
-export { LATENCY_BUCKETS, OPEN_DURATION_BUCKETS } from './buckets.js';
+export { DB_DURATION_BUCKETS, LATENCY_BUCKETS, OPEN_DURATION_BUCKETS } from './buckets.js';
 export type { MetricSpec, MetricType } from './metric-spec.js';
 
 export const DEFAULT_METRIC_PREFIX = 'redis_resilience_';
@@ -52,6 +52,14 @@ export type RetryCallKind = (typeof RETRY_CALL_KINDS)[number];
 export { CONNECTION_ERROR_TYPES } from '../errors/types.js';
 
 export const CACHE_RESULTS = ['hit', 'miss', 'fallback'] as const;
+
+/** Every transition the breaker can make. */
+export const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerStateName, BreakerStateName]> = [
+  ['closed', 'open'],
+  ['open', 'half_open'],
+  ['half_open', 'closed'],
+  ['half_open', 'open'],
+];
 
 export const CATALOG = {
   operationDuration: hotSpec(
@@ -179,6 +187,15 @@ export type MetricKey = keyof Catalog;
 /** The full exposition name of a catalog entry. */
 export function metricName(spec: MetricSpec, prefix: string = DEFAULT_METRIC_PREFIX): string {
   return spec.prefixed ? prefix + spec.name : spec.name;
+}
+
+/**
+ * The instrument name on the OpenTelemetry path: the semconv name, or ours spelled as in Prometheus without the
+ * `_total` that the OTel→Prometheus translation adds to counters. Ours then come out the same whether or not the
+ * exporter appends unit suffixes (the spec's translation skips a unit the name already ends with).
+ */
+export function otelName(spec: MetricSpec, prefix: string = DEFAULT_METRIC_PREFIX): string {
+  return spec.semconv ?? metricName(spec, prefix).replace(/_total$/, '');
 }
 
 /** Every metric family name under the default prefix; what dashboards and alert rules may reference. */

@@ -10,6 +10,8 @@ export interface MetricSpec<T extends MetricType = MetricType> {
   readonly labels: readonly string[];
   /** false for OpenTelemetry semconv names, which keep their standard spelling. */
   readonly prefixed: boolean;
+  /** The semconv instrument name on the OpenTelemetry path; ours are named as in Prometheus (see otelName). */
+  readonly semconv?: string;
   readonly buckets?: readonly number[];
   /**
    * Recorded on every call: kept off prom-client's per-update label hashing (see fast-metrics.ts). Only per-call
@@ -23,15 +25,16 @@ export const spec = <T extends MetricType>(
   type: T,
   help: string,
   labels: readonly string[],
-  extra: Partial<Pick<MetricSpec, 'prefixed' | 'buckets'>> = {},
+  extra: Partial<Pick<MetricSpec, 'buckets' | 'semconv'>> = {},
 ): MetricSpec<T> & { readonly hot: false } => ({
   name,
   type,
   help,
   labels,
-  prefixed: extra.prefixed ?? true,
+  // A semconv metric keeps its standard name, so dashboards can sum it with other clients'.
+  prefixed: extra.semconv === undefined,
   hot: false,
-  ...(extra.buckets && { buckets: extra.buckets }),
+  ...extra,
 });
 
 /** A per-call series (see MetricSpec.hot). */

@@ -2,12 +2,11 @@
  * The catalog's series for one `client`: bound once per label set, label values bounded. It is an event sink
  * (one method per event it counts) and hands the call tracker the pre-bound series of an operation.
  */
-import type { Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { BREAKER_STATES, type BreakerStateName } from '../breaker/state.js';
 import { CONNECTION_ERROR_TYPES } from '../errors/types.js';
 import type { EventSink, PoolStats, TelemetryEvents } from '../instrumentation.js';
-import { CACHE_RESULTS, OUTCOMES, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
-import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
+import { BREAKER_TRANSITIONS, CACHE_RESULTS, OUTCOMES, RETRY_CALL_KINDS, type RetryCallKind } from './catalog.js';
 import {
   BoundedLabel,
   CLIENT_STATUSES,
@@ -18,7 +17,8 @@ import {
 } from './labels.js';
 import { OperationSeries, type SeriesSource } from './operation-series.js';
 import { operationInfo } from './operations.js';
-import { type CatalogMetrics, type PoolGauge, registerCatalog } from './registry.js';
+import { registerCatalog } from './registry.js';
+import type { CatalogWriters, CounterChild, HistogramChild } from './writers.js';
 
 export interface MetricsConfig {
   /** Prefix for the non-semconv names. */
@@ -31,20 +31,14 @@ export interface MetricsConfig {
 
 export type { ExemplarLabels, OperationSeries } from './operation-series.js';
 
-type GaugeChild = Gauge.Internal<string>;
-
-/** Every transition the breaker can make. */
-const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerStateName, BreakerStateName]> = [
-  ['closed', 'open'],
-  ['open', 'half_open'],
-  ['half_open', 'closed'],
-  ['half_open', 'open'],
-];
+type GaugeChild = { set(value: number): void };
+/** The labels of a pool series: semconv's, with the system so that other clients' pools stay apart. */
+const poolLabels = (pool: string) => ({ db_system_name: 'redis', db_client_connection_pool_name: pool });
 
 export class MetricsSink implements EventSink, SeriesSource {
-  readonly all: CatalogMetrics;
+  readonly all: CatalogWriters;
   readonly errorTypes = new BoundedLabel(32);
-  readonly retryCalls: Record<RetryCallKind, CounterSeries>;
+  readonly retryCalls: Record<RetryCallKind, CounterChild>;
   private readonly client: string;
   private readonly serverAddress: string;
   private readonly serverPort: string;
@@ -56,11 +50,9 @@ export class MetricsSink implements EventSink, SeriesSource {
   private readonly pools = new BoundedLabel(64, [], NODE_PATTERN);
   private currentStatus: string | undefined;
 
-  constructor(
-    readonly registry: Registry,
-    config: MetricsConfig,
-  ) {
-    this.all = registerCatalog(registry, config.prefix);
+  /** Over a prom-client registry (the catalog is registered there), or over other writers (the OTel path). */
+  constructor(target: Registry | CatalogWriters, config: MetricsConfig) {
+    this.all = 'registerMetric' in target ? registerCatalog(target as Registry, config.prefix) : target;
     const client = config.client;
     this.client = client;
     this.serverAddress = config.server?.address ?? '';
@@ -68,7 +60,7 @@ export class MetricsSink implements EventSink, SeriesSource {
     // Every series starts at 0, so rate() and absent() see it before the first event.
     this.retryCalls = Object.fromEntries(
       RETRY_CALL_KINDS.map((kind) => [kind, this.all.retryCalls.child({ client, kind })]),
-    ) as Record<RetryCallKind, CounterSeries>;
+    ) as Record<RetryCallKind, CounterChild>;
     this.all.reconnects.inc({ client }, 0);
     this.all.offlineQueueLength.set({ client }, 0);
     this.all.failovers.inc({ client }, 0);
@@ -93,7 +85,7 @@ export class MetricsSink implements EventSink, SeriesSource {
     return s;
   }
 
-  dbOperation(dbOperationName: string, errorType: string): HistogramSeries {
+  dbOperation(dbOperationName: string, errorType: string): HistogramChild {
     return this.all.dbOperationDuration.child({
       db_system_name: 'redis',
       db_operation_name: dbOperationName,
@@ -118,8 +110,8 @@ export class MetricsSink implements EventSink, SeriesSource {
 
   registerPool(pool: string, stats: () => PoolStats): void {
     const name = this.pools.value(pool);
-    (this.all.poolConnectionCount as PoolGauge).pools.set(name, stats);
-    this.all.poolTimeouts.inc({ db_client_connection_pool_name: name }, 0);
+    this.all.poolConnectionCount.pools.set(name, stats);
+    this.all.poolTimeouts.inc(poolLabels(name), 0);
   }
 
   // ---- events ----
@@ -165,19 +157,19 @@ export class MetricsSink implements EventSink, SeriesSource {
   }
 
   poolConnectionCreated({ pool, seconds }: TelemetryEvents['poolConnectionCreated']): void {
-    this.all.poolCreateTime.observe({ db_client_connection_pool_name: this.pools.value(pool) }, seconds);
+    this.all.poolCreateTime.observe(poolLabels(this.pools.value(pool)), seconds);
   }
 
   poolWait({ pool, seconds }: TelemetryEvents['poolWait']): void {
-    this.all.poolWaitTime.observe({ db_client_connection_pool_name: this.pools.value(pool) }, seconds);
+    this.all.poolWaitTime.observe(poolLabels(this.pools.value(pool)), seconds);
   }
 
   poolUse({ pool, seconds }: TelemetryEvents['poolUse']): void {
-    this.all.poolUseTime.observe({ db_client_connection_pool_name: this.pools.value(pool) }, seconds);
+    this.all.poolUseTime.observe(poolLabels(this.pools.value(pool)), seconds);
   }
 
   poolTimeout({ pool }: TelemetryEvents['poolTimeout']): void {
-    this.all.poolTimeouts.inc({ db_client_connection_pool_name: this.pools.value(pool) });
+    this.all.poolTimeouts.inc(poolLabels(this.pools.value(pool)));
   }
 
   failover(): void {

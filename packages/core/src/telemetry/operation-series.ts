@@ -1,8 +1,8 @@
 /** The series one operation label records on every call, bound once so that a call does no label lookup. */
 import type { Outcome } from '../instrumentation.js';
 import { OUTCOMES, type RetryCallKind } from './catalog.js';
-import type { CounterSeries, HistogramSeries } from './fast-metrics.js';
 import type { BoundedLabel } from './labels.js';
+import type { CounterChild, HistogramChild } from './writers.js';
 
 /** Exemplar labels of one observation: the trace it belongs to. */
 export type ExemplarLabels = { readonly trace_id: string; readonly span_id: string };
@@ -10,8 +10,8 @@ export type ExemplarLabels = { readonly trace_id: string; readonly span_id: stri
 /** What the series need from the instance's metrics. */
 export interface SeriesSource {
   readonly errorTypes: BoundedLabel;
-  readonly retryCalls: Record<RetryCallKind, CounterSeries>;
-  dbOperation(dbOperationName: string, errorType: string): HistogramSeries;
+  readonly retryCalls: Record<RetryCallKind, CounterChild>;
+  dbOperation(dbOperationName: string, errorType: string): HistogramChild;
   retry(operation: string, errorType: string): void;
 }
 
@@ -19,13 +19,13 @@ const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Reco
 
 /** Pre-bound series of one operation label, for the tracker: what a call records without any lookup. */
 export class OperationSeries {
-  private readonly attempts = new Map<string, HistogramSeries>();
+  private readonly attempts = new Map<string, HistogramChild>();
 
   constructor(
     private readonly owner: SeriesSource,
     readonly label: string,
     private readonly dbOperationName: string,
-    private readonly duration: readonly HistogramSeries[],
+    private readonly duration: readonly HistogramChild[],
   ) {}
 
   /** One logical call ended. */

@@ -9,10 +9,10 @@ import {
   type TelemetryEvents,
 } from '../instrumentation.js';
 import { BoundedLabel, STREAM_PATTERN } from './labels.js';
-import type { CatalogMetrics } from './registry.js';
+import type { CatalogWriters } from './writers.js';
 
 type QueueCatalog = Pick<
-  CatalogMetrics,
+  CatalogWriters,
   'queueSpooled' | 'queueReplayed' | 'queueDeadLettered' | 'queueSpoolQuarantined' | 'queueReplayFailures'
 >;
 

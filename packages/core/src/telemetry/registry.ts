@@ -20,7 +20,7 @@ type MetricOf<S> = S extends { hot: true }
       : Histogram;
 
 /** Every catalog metric object, typed from the catalog itself. */
-export type CatalogMetrics = { readonly [K in MetricKey]: MetricOf<Catalog[K]> };
+export type CatalogMetrics = { readonly [K in MetricKey]: MetricOf<Catalog[K]> } & { poolConnectionCount: PoolGauge };
 
 /** Pools whose gauges are read at scrape: kept on the `db_client_connection_count` gauge, which every instance shares. */
 export class PoolGauge extends Gauge {
@@ -45,6 +45,7 @@ function create(key: MetricKey, name: string, spec: MetricSpec, sources: () => P
   if (spec.type === 'histogram') return new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
   if (!POOL_GAUGES.has(key)) return new Gauge(config);
   const L = 'db_client_connection_pool_name';
+  const S = 'db_system_name';
   // prom-client calls `collect` on the gauge before it renders it: read every registered pool then.
   const collect = (set: (g: Gauge, pool: string, s: PoolStats) => void) =>
     function (this: Gauge) {
@@ -61,13 +62,13 @@ function create(key: MetricKey, name: string, spec: MetricSpec, sources: () => P
     return new PoolGauge({
       ...config,
       collect: collect((g, p, s) => {
-        g.set({ [L]: p, db_client_connection_state: 'used' }, s.used);
-        g.set({ [L]: p, db_client_connection_state: 'idle' }, s.idle);
+        g.set({ [S]: 'redis', [L]: p, db_client_connection_state: 'used' }, s.used);
+        g.set({ [S]: 'redis', [L]: p, db_client_connection_state: 'idle' }, s.idle);
       }),
     });
   }
   const field = key === 'poolConnectionMax' ? 'max' : 'pending';
-  return new Gauge({ ...config, collect: collect((g, p, s) => g.set({ [L]: p }, s[field])) });
+  return new Gauge({ ...config, collect: collect((g, p, s) => g.set({ [S]: 'redis', [L]: p }, s[field])) });
 }
 
 /** Register every catalog entry into `registry`, or reuse the identical ones another instance registered there. */

@@ -1,25 +1,37 @@
 /**
- * OpenTelemetry database semantic conventions (stable, v1.33+) as used for Redis spans, plus the two derived
- * values: the redacted query text and the Redis response status code. Spelled out rather than imported from
- * @opentelemetry/semantic-conventions so the library needs only the API at run time.
+ * OpenTelemetry database semantic conventions (stable, v1.33+) as used for Redis spans and metrics, plus the two
+ * derived values: the redacted query text and the Redis response status code. The names come from
+ * @opentelemetry/semantic-conventions, bundled at build time (tsup.config.ts) so that the 10 MB package is not a
+ * run-time dependency: only the constants used here end up in dist.
  */
 import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
+import { DB_SYSTEM_NAME_VALUE_REDIS } from '@opentelemetry/semantic-conventions/incubating';
 import type { ErrorType } from '../errors/classify.js';
 import type { Endpoint } from '../instrumentation.js';
 import { type OperationInfo, operationInfo } from './operations.js';
 
-export const ATTR_DB_SYSTEM_NAME = 'db.system.name';
-export const ATTR_DB_OPERATION_NAME = 'db.operation.name';
-export const ATTR_DB_NAMESPACE = 'db.namespace';
-export const ATTR_DB_QUERY_TEXT = 'db.query.text';
-export const ATTR_DB_RESPONSE_STATUS_CODE = 'db.response.status_code';
-export const ATTR_SERVER_ADDRESS = 'server.address';
-export const ATTR_SERVER_PORT = 'server.port';
-export const ATTR_ERROR_TYPE = 'error.type';
+export {
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_RESPONSE_STATUS_CODE,
+  ATTR_ERROR_TYPE,
+} from '@opentelemetry/semantic-conventions';
+export {
+  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
+  ATTR_DB_CLIENT_CONNECTION_STATE,
+} from '@opentelemetry/semantic-conventions/incubating';
+export { ATTR_DB_NAMESPACE, ATTR_DB_SYSTEM_NAME, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT };
+
 /** Not semconv: which physical attempt a retroactive attempt span stands for (1-based). */
 export const ATTR_ATTEMPT = 'redis_resilience.attempt';
 
-export const DB_SYSTEM_REDIS = 'redis';
+export const DB_SYSTEM_REDIS = DB_SYSTEM_NAME_VALUE_REDIS;
 
 /** Attributes every Redis span of this endpoint carries; built once per instance. */
 export function endpointAttributes(endpoint: Endpoint): Attributes {

@@ -4,10 +4,10 @@
  */
 import { type EventSink, SESSION_DROP_REASONS, type TelemetryEvents } from '../instrumentation.js';
 import { BoundedLabel } from './labels.js';
-import type { CatalogMetrics } from './registry.js';
+import type { CatalogWriters } from './writers.js';
 
 type SessionCatalog = Pick<
-  CatalogMetrics,
+  CatalogWriters,
   'sessionPendingWriteBacks' | 'sessionWriteBackFailures' | 'sessionWriteBacksDropped'
 >;
 

@@ -1,45 +1,45 @@
 /**
- * Spans through `@opentelemetry/api` only: one span per logical call, and a CLIENT child per physical attempt made
- * after the fact (explicit start and end) only when an attempt failed or there was more than one. A call that
- * succeeds on its only attempt therefore costs one span, with the semconv attributes on it.
+ * Spans through `@opentelemetry/api` only, so that they go wherever the app's SDK sends its own (any import order:
+ * the provider is looked up per call). One Redis round trip is one CLIENT span:
  *
- * Times: the executor reports the injected clock's milliseconds (monotonic). Each call takes one wall-clock anchor,
- * so the spans of a call line up exactly with each other even though `Date.now()` has only millisecond resolution.
+ * - a Redis call that ran one attempt is ONE CLIENT span (the call and its round trip are the same thing);
+ * - a call with several attempts is an INTERNAL span (the logical call, with its `retry` events) and one CLIENT
+ *   child per attempt; a call the breaker rejected before any attempt is one INTERNAL span;
+ * - while a call is traced its attempts are handed to ioredis with tracing suppressed, so that
+ *   instrumentation-ioredis (on by default in auto-instrumentations-node) adds no second CLIENT span.
+ *
+ * The span kind depends on how many attempts ran, so a Redis call's spans are made when it ends, at the call's own
+ * times (call-span.ts); logical operations (cache.getOrLoad …) start theirs at once, since calls run inside them.
  */
 import {
   type Attributes,
   type Context,
   context,
-  type HrTime,
-  type Span,
   SpanKind,
-  SpanStatusCode,
   type Tracer,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import type { ErrorType } from '../errors/classify.js';
-import { isRedisResilienceError } from '../errors/errors.js';
 import type { Endpoint, Outcome } from '../instrumentation.js';
+import { CallSpan, toHrTime } from './call-span.js';
 import type { OperationInfo } from './operations.js';
-import { hasGlobalTracerProvider } from './provider.js';
-import {
-  ATTR_ATTEMPT,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_QUERY_TEXT,
-  ATTR_DB_RESPONSE_STATUS_CODE,
-  ATTR_ERROR_TYPE,
-  endpointAttributes,
-  redactedQueryText,
-  responseStatusCode,
-} from './semconv.js';
+import { globalTracerProvider } from './provider.js';
+import { ATTR_DB_OPERATION_NAME, endpointAttributes, redactedQueryText } from './semconv.js';
+import { SUPPRESS_TRACING_KEY } from './untraced.js';
+
+export { CallSpan, toHrTime } from './call-span.js';
 
 export const TRACER_NAME = '@redis-resilience/core';
 
 export interface SpansConfig {
+  /** `tracing: false`: no spans of ours (the driver's instrumentation, if any, is then the app's to configure). */
+  enabled: boolean;
   endpoint: Endpoint;
   /** Record `db.query.text` with every argument replaced by `?`. */
   dbQueryText: boolean;
+  /** Trace only calls made inside an active span (background work then makes no root spans). */
+  requireParentSpan: boolean;
   /** Where tracers come from. @default the global provider of `@opentelemetry/api` */
   tracerProvider?: TracerProvider;
   /** Recorded as the tracer's version. */
@@ -48,32 +48,19 @@ export interface SpansConfig {
   now: () => number;
 }
 
-/** A recording logical span and the wall-clock anchor of its call. */
-export interface CallSpan {
-  readonly span: Span;
-  /** Wall clock minus the monotonic clock when the call started: add to a call time for epoch ms. */
-  readonly anchor: number;
-  /** The redacted query text when enabled, reused by the attempt spans. */
-  readonly queryText: string | undefined;
-}
-
-/** Epoch milliseconds (fractional) to HrTime, keeping the sub-millisecond part. */
-export function toHrTime(epochMs: number): HrTime {
-  const seconds = Math.floor(epochMs / 1000);
-  const nanos = Math.round((epochMs - seconds * 1000) * 1e6);
-  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
-}
-
-const SAMPLED = 1; // TraceFlags.SAMPLED
-
 export class Spans {
-  private readonly tracer: Tracer;
+  /** The tracer of `provider`: an injected provider's for good, the global one's while it stays registered. */
+  private tracer: Tracer | undefined;
+  private provider: TracerProvider | undefined;
+  private readonly version: string | undefined;
   /** With the global API, span work is skipped while no provider is registered; an injected one always records. */
   private readonly global: boolean;
   private readonly base: Attributes;
   private readonly dbQueryText: boolean;
+  private readonly requireParentSpan: boolean;
+  private readonly enabled: boolean;
   /** Start attributes per operation label; bounded because labels are. */
-  private readonly startAttributes = new Map<string, Attributes | undefined>();
+  private readonly startAttributes = new Map<string, Attributes>();
   private readonly now: () => number;
   private anchor: number;
   private anchoredAt: number;
@@ -82,11 +69,13 @@ export class Spans {
     this.now = config.now;
     this.anchoredAt = this.now();
     this.anchor = Date.now() - this.anchoredAt;
-    const provider = config.tracerProvider ?? trace.getTracerProvider();
     this.global = config.tracerProvider === undefined;
-    this.tracer = provider.getTracer(TRACER_NAME, config.version);
+    this.version = config.version;
+    if (config.tracerProvider) this.tracer = config.tracerProvider.getTracer(TRACER_NAME, config.version);
     this.base = endpointAttributes(config.endpoint);
     this.dbQueryText = config.dbQueryText;
+    this.requireParentSpan = config.requireParentSpan;
+    this.enabled = config.enabled;
   }
 
   /**
@@ -101,114 +90,108 @@ export class Spans {
     return this.anchor;
   }
 
-  private attributesFor(op: OperationInfo): Attributes | undefined {
+  /** The attributes every span of a Redis operation starts with. */
+  attributesFor(op: OperationInfo): Attributes {
     let attrs = this.startAttributes.get(op.label);
-    if (attrs === undefined && !this.startAttributes.has(op.label)) {
-      attrs = op.redis ? Object.freeze({ ...this.base, [ATTR_DB_OPERATION_NAME]: op.spanName }) : undefined;
+    if (attrs === undefined) {
+      attrs = Object.freeze({ ...this.base, [ATTR_DB_OPERATION_NAME]: op.spanName });
       this.startAttributes.set(op.label, attrs);
     }
     return attrs;
   }
 
+  /** The tracer to use now: undefined while no provider is registered (span work is then skipped). */
+  private currentTracer(): Tracer | undefined {
+    if (!this.global) return this.tracer;
+    const provider = globalTracerProvider();
+    if (provider !== this.provider) {
+      this.provider = provider;
+      this.tracer = provider?.getTracer(TRACER_NAME, this.version);
+    }
+    return this.tracer;
+  }
+
   /**
-   * Start the logical span under the active context. Returns undefined when the span does not record (no provider
-   * registered, or sampled out), so the caller skips all further span work for this call.
+   * The tracer for a call starting now, and the context it starts in, if it is traced: a provider (checked first,
+   * so that an app without one pays nothing more), not suppressed, and a parent span when one is required.
+   */
+  private tracerFor(): { tracer: Tracer; parent: Context } | undefined {
+    const tracer = this.enabled ? this.currentTracer() : undefined;
+    if (!tracer) return undefined;
+    const parent = context.active();
+    if (parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
+    if (this.requireParentSpan && trace.getSpan(parent) === undefined) return undefined;
+    return { tracer, parent };
+  }
+
+  /**
+   * A call starts under the active context. Undefined when it is not traced, so the caller skips all span work.
+   * A logical operation's span starts now (and may be sampled out here); a Redis call's is made when it ends.
    */
   start(op: OperationInfo, args: readonly unknown[], startedAt: number): CallSpan | undefined {
-    if (this.global && !hasGlobalTracerProvider()) return undefined;
+    const traced = this.tracerFor();
+    if (!traced) return undefined;
+    const { tracer, parent } = traced;
     const anchor = this.wallClockAnchor(startedAt);
-    const attributes = this.attributesFor(op);
-    const span = this.tracer.startSpan(op.spanName, {
-      kind: op.redis ? SpanKind.CLIENT : SpanKind.INTERNAL,
-      startTime: toHrTime(anchor + startedAt),
-      ...(attributes && { attributes }),
-    });
-    if (!span.isRecording()) return undefined;
-    // Only now, for a recording span: building the text is the one per-argument cost.
-    const queryText = this.dbQueryText && op.redis ? redactedQueryText(op, args) : undefined;
-    if (queryText !== undefined) span.setAttribute(ATTR_DB_QUERY_TEXT, queryText);
-    return { span, anchor, queryText };
+    if (!op.redis) {
+      const span = tracer.startSpan(op.spanName, {
+        kind: SpanKind.INTERNAL,
+        startTime: toHrTime(anchor + startedAt),
+      });
+      return span.isRecording() ? new CallSpan(parent, anchor, startedAt, undefined, span) : undefined;
+    }
+    // Building the text is the one per-argument cost: only for traced calls, and only when enabled.
+    const queryText = this.dbQueryText ? redactedQueryText(op, args) : undefined;
+    return new CallSpan(parent, anchor, startedAt, queryText, undefined, parent.setValue(SUPPRESS_TRACING_KEY, true));
   }
 
   /**
    * A SLOWLOG entry as a span of its own (there is no caller's span to attach it to), placed at the server's time,
-   * with a `slowlog` event carrying the duration. Command name only: SLOWLOG arguments are never read.
+   * with a `slowlog` event carrying the duration. Command name only: SLOWLOG arguments are never read. Background
+   * work: with `requireParentSpan` it makes no span, as it never has a parent.
    */
   slowCommand(command: string, durationMicros: number, timestamp: number): void {
-    if (this.global && !hasGlobalTracerProvider()) return;
+    const tracer = this.tracerFor()?.tracer;
+    if (!tracer) return;
     const start = timestamp * 1000;
-    const span = this.tracer.startSpan(`SLOWLOG ${command.toUpperCase()}`, {
+    const name = command.toUpperCase();
+    const span = tracer.startSpan(`SLOWLOG ${name}`, {
       kind: SpanKind.INTERNAL,
       startTime: start,
-      attributes: { ...this.base, [ATTR_DB_OPERATION_NAME]: command.toUpperCase() },
+      attributes: { ...this.base, [ATTR_DB_OPERATION_NAME]: name },
     });
-    span.addEvent('slowlog', { 'db.operation.name': command.toUpperCase(), duration_us: durationMicros }, start);
+    span.addEvent('slowlog', { 'db.operation.name': name, duration_us: durationMicros }, start);
     span.end(start + durationMicros / 1000);
   }
 
-  /** A retroactive CLIENT span for one physical attempt, child of the logical span. */
-  attempt(
+  event(call: CallSpan, name: string, attributes: Attributes): void {
+    call.event(name, attributes, this.now());
+  }
+
+  /** The call ended: a Redis call's spans are made now; a logical span gets its status and ends. */
+  end(
     call: CallSpan,
     op: OperationInfo,
-    attempt: number,
-    startedAt: number,
-    endedAt: number,
+    outcome: Outcome,
     errorType: ErrorType | undefined,
+    error: unknown,
+    endedAt: number,
   ): void {
-    const attributes: Attributes = { ...this.attributesFor(op), [ATTR_ATTEMPT]: attempt };
-    if (call.queryText !== undefined) attributes[ATTR_DB_QUERY_TEXT] = call.queryText;
-    if (errorType !== undefined) {
-      attributes[ATTR_ERROR_TYPE] = errorType;
-      const code = responseStatusCode(errorType);
-      if (code !== undefined) attributes[ATTR_DB_RESPONSE_STATUS_CODE] = code;
+    if (call.span) {
+      call.finish(call.span, outcome, errorType, error, endedAt);
+      return;
     }
-    const span = this.tracer.startSpan(
-      op.spanName,
-      { kind: SpanKind.CLIENT, startTime: toHrTime(call.anchor + startedAt), attributes },
-      trace.setSpan(context.active(), call.span),
-    );
-    if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end(toHrTime(call.anchor + endedAt));
+    const tracer = this.currentTracer();
+    if (tracer) call.emit(tracer, op, this.attributesFor(op), outcome, errorType, error, endedAt);
   }
 
-  event(call: CallSpan, name: string, attributes: Attributes): void {
-    call.span.addEvent(name, attributes, toHrTime(call.anchor + this.now()));
-  }
-
-  /** End the logical span; error status and `error.type` unless the call succeeded or a fallback served it. */
-  end(call: CallSpan, outcome: Outcome, errorType: string | undefined, error: unknown, endedAt: number): void {
-    const { span } = call;
-    if (outcome !== 'success') {
-      span.setAttribute('redis_resilience.outcome', outcome);
-      if (outcome !== 'fallback') {
-        const type = errorType ?? (outcome === 'rejected' ? 'circuit_open' : '_OTHER');
-        span.setAttribute(ATTR_ERROR_TYPE, type);
-        const code = responseStatusCode(type as ErrorType);
-        if (code !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, code);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(error) });
-      }
-    }
-    span.end(toHrTime(call.anchor + endedAt));
-  }
-
-  /** Exemplar labels when the logical span is sampled, so a histogram bucket links to this trace. */
+  /** Exemplar labels when the call's span is sampled, so a histogram bucket links to this trace. */
   exemplar(call: CallSpan): { trace_id: string; span_id: string } | undefined {
-    const ctx = call.span.spanContext();
-    return ctx.traceFlags & SAMPLED ? { trace_id: ctx.traceId, span_id: ctx.spanId } : undefined;
+    return call.exemplar();
   }
 
   /** The active context with this call's span in it, for `context.with`. */
   contextOf(call: CallSpan): Context {
-    return trace.setSpan(context.active(), call.span);
+    return call.span ? trace.setSpan(context.active(), call.span) : context.active();
   }
-}
-
-/**
- * Our own errors have messages built to carry no key or value; anything else (a Redis reply can quote arguments:
- * "ERR unknown command 'x', with args beginning with: 'key'") is reduced to its class name.
- */
-function statusMessage(error: unknown): string | undefined {
-  if (error === undefined || error === null) return undefined;
-  if (isRedisResilienceError(error)) return error.message;
-  return typeof error === 'object' ? String((error as { name?: unknown }).name ?? 'Error') : typeof error;
 }

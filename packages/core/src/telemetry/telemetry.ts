@@ -1,6 +1,8 @@
 /**
- * One instance's telemetry: the registry and its catalog, the spans, the logs, the optional SDK and `/metrics`
- * listener, behind the single Instrumentation the executor reports to.
+ * One instance's telemetry: the registry and its catalog (and the same catalog through the OTel Metrics API when a
+ * MeterProvider is in use), the spans, the logs and the optional `/metrics` listener, behind the single
+ * Instrumentation the executor reports to. A guest in the app's process: it starts, registers and shuts down no
+ * OpenTelemetry provider, and leaves the API's globals as it found them.
  */
 import { diag, type TracerProvider, trace } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
@@ -23,8 +25,8 @@ import { type MetricsServer, metricsHandler, startMetricsServer } from './http.j
 import { TelemetryLog } from './logging.js';
 import { MetricsSink } from './metrics.js';
 import { OperationNames } from './operations.js';
+import { MeterSource, otelCatalog } from './otel-catalog.js';
 import { QueueMetrics } from './queue-metrics.js';
-import { EXPORT_TIMEOUT_MS, startTracingSdk, type TracingSdk } from './sdk.js';
 import { SessionMetrics } from './session-metrics.js';
 import { Spans } from './spans.js';
 import { CallRecord, type TrackerContext } from './tracker.js';
@@ -41,7 +43,7 @@ export interface Telemetry {
   /** Start the `/metrics` listener when `metrics.port` is set; otherwise resolves at once. */
   startServer(): Promise<void>;
   serverAddress(): { port: number; address: string } | undefined;
-  /** Stop the listener, flush spans, and shut the SDK down if this instance started it. Idempotent, never throws. */
+  /** Stop the listener and flush the app's tracer provider (bounded). Idempotent, never throws. */
   close(): Promise<void>;
 }
 
@@ -61,11 +63,12 @@ class Hub implements Instrumentation {
 
   startCall(operation: string, args: readonly unknown[]): CallTracker {
     try {
-      const { metrics, spans, now } = this.ctx;
+      const { metrics, otel, spans, now } = this.ctx;
       const op = this.names.resolve(operation);
       const startedAt = now();
       const series = metrics?.operation(op.label, op.spanName);
-      return new CallRecord(this.ctx, op, series, startedAt, spans.start(op, args, startedAt));
+      const otelSeries = otel && this.ctx.otelReady() ? otel.operation(op.label, op.spanName) : undefined;
+      return new CallRecord(this.ctx, op, series, startedAt, spans.start(op, args, startedAt), otelSeries);
     } catch (err) {
       reportTelemetryError('startCall', err);
       return noopTracker;
@@ -87,11 +90,15 @@ class Hub implements Instrumentation {
   registerPool(pool: string, stats: () => PoolStats): void {
     try {
       this.ctx.metrics?.registerPool(pool, stats);
+      this.ctx.otel?.registerPool(pool, stats);
     } catch (err) {
       reportTelemetryError('registerPool', err);
     }
   }
 }
+
+/** How long one export of spans may take when `@redis-resilience/core/register` started the SDK (otel/start.ts). */
+export const EXPORT_TIMEOUT_MS = 1000;
 
 /**
  * How long close() waits for the listener to stop and spans to flush before giving up on them: a little more than
@@ -115,19 +122,23 @@ function bounded(work: Promise<unknown>, what: string): Promise<void> {
   return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Flush a provider we did not start (the app's), so the last calls' spans are not lost when we close. */
-function flushGlobalProvider(): Promise<unknown> {
-  const proxy = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
-  const provider = (proxy.getDelegate?.() ?? proxy) as TracerProvider & { forceFlush?: () => Promise<unknown> };
-  return typeof provider.forceFlush === 'function' ? provider.forceFlush() : Promise.resolve();
-}
-
-function flushSpans(sdk: TracingSdk | undefined): Promise<unknown> {
+/**
+ * Flush the registered tracer provider (the app's, or the one register started) so that the last calls' spans are
+ * not lost when we close. Flushing is all: a provider is shut down only by whoever started it.
+ */
+function flushSpans(): Promise<unknown> {
   try {
-    return sdk ? sdk.shutdown() : flushGlobalProvider();
+    const proxy = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
+    const provider = (proxy.getDelegate?.() ?? proxy) as TracerProvider & { forceFlush?: () => Promise<unknown> };
+    return typeof provider.forceFlush === 'function' ? provider.forceFlush() : Promise.resolve();
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/** A catalog sink with the session and queue sinks that write to the same catalog. */
+function metricSinks(sink: MetricsSink | undefined, client: string): EventSink[] {
+  return sink ? [sink, new SessionMetrics(sink.all, client), new QueueMetrics(sink.all, client)] : [];
 }
 
 export function createTelemetry(
@@ -136,17 +147,6 @@ export function createTelemetry(
   clock: Pick<Clock, 'now'>,
   internals: TelemetryInternals = {},
 ): Telemetry {
-  // Before any tracer is taken, so spans of the very first commands already reach the SDK.
-  let sdk: TracingSdk | undefined;
-  try {
-    sdk = internals.tracerProvider ? undefined : startTracingSdk(options.tracing, options.serviceName);
-  } catch (err) {
-    diag.error(
-      '@redis-resilience/core telemetry: starting the OpenTelemetry SDK failed; spans go to the API only',
-      err,
-    );
-  }
-
   const metricsOptions = options.metrics;
   const registry = metricsOptions === false ? undefined : (metricsOptions.registry ?? new Registry());
   const metrics =
@@ -158,10 +158,22 @@ export function createTelemetry(
         })
       : undefined;
   const now = () => clock.now();
+  const meterProvider = metricsOptions === false ? false : metricsOptions.meterProvider;
+  const meters = meterProvider === false ? undefined : new MeterSource(meterProvider, now);
+  const otel =
+    meters === undefined || metricsOptions === false
+      ? undefined
+      : new MetricsSink(otelCatalog(meters, metricsOptions.prefix), {
+          prefix: metricsOptions.prefix,
+          client: options.clientName,
+          server: { address: endpoint.address, port: endpoint.port },
+        });
   const spans = new Spans({
     endpoint,
     now,
+    enabled: options.tracing !== false,
     dbQueryText: options.tracing !== false && options.tracing.dbQueryText === true,
+    requireParentSpan: options.tracing !== false && options.tracing.requireParentSpan === true,
     ...(internals.tracerProvider && { tracerProvider: internals.tracerProvider }),
   });
   const log = new TelemetryLog(options.logger, options.clientName, endpoint, now);
@@ -174,12 +186,15 @@ export function createTelemetry(
   const spanEvents: EventSink = {
     slowCommand: ({ command, durationMicros, timestamp }) => spans.slowCommand(command, durationMicros, timestamp),
   };
-  const sessionMetrics = metrics && new SessionMetrics(metrics.all, options.clientName);
-  const queueMetrics = metrics && new QueueMetrics(metrics.all, options.clientName);
-  const sinks = [metrics, sessionMetrics, queueMetrics, log, userEvents, spanEvents].filter(
-    (s): s is EventSink => s !== undefined,
-  );
-  const instrumentation = new Hub({ metrics, spans, hub: events, now }, sinks);
+  const sinks = [
+    ...metricSinks(metrics, options.clientName),
+    ...metricSinks(otel, options.clientName),
+    log,
+    userEvents,
+    spanEvents,
+  ];
+  const otelReady = () => meters?.meter() !== undefined;
+  const instrumentation = new Hub({ metrics, otel, otelReady, spans, hub: events, now }, sinks);
 
   let server: MetricsServer | undefined;
   let starting: Promise<void> | undefined;
@@ -209,7 +224,7 @@ export function createTelemetry(
         await starting?.catch(() => {});
         const stops: Promise<void>[] = [];
         if (server) stops.push(bounded(server.close(), 'stopping the metrics listener'));
-        stops.push(bounded(flushSpans(sdk), 'flushing spans'));
+        stops.push(bounded(flushSpans(), 'flushing spans'));
         await Promise.all(stops);
         server = undefined;
       })();

@@ -18,7 +18,7 @@ function setup(traced = true) {
       redis: 'redis://127.0.0.1:1',
       serviceName: 'svc',
       metrics: { registry },
-      tracing: { startSdk: false },
+      tracing: {},
     }),
     ENDPOINT,
     clock,
@@ -137,7 +137,7 @@ describe('CallRecord', () => {
     const provider = { getTracer: () => ({ startSpan: () => span, startActiveSpan: broken }) };
     const clock = new FakeClock();
     const telemetry = createTelemetry(
-      resolveOptions({ redis: 'redis://127.0.0.1:1', metrics: false, tracing: { startSdk: false } }),
+      resolveOptions({ redis: 'redis://127.0.0.1:1', metrics: false, tracing: {} }),
       ENDPOINT,
       clock,
       { tracerProvider: provider as never },
@@ -146,6 +146,11 @@ describe('CallRecord', () => {
     expect(() => call.attemptEnd(1, 0, 1, 'reset')).not.toThrow();
     expect(() => call.retry(1, 10, 'reset')).not.toThrow();
     expect(() => call.end('failure', 1, new Error('x'))).not.toThrow();
-    expect(errors.filter((m) => m.includes('tracker.')).length).toBeGreaterThanOrEqual(2);
+    // A logical operation's span is live: its events throw as they happen.
+    const cache = telemetry.instrumentation.startCall('cache.getOrLoad', []);
+    expect(() => cache.fallback('cache_aside', 'circuit_open', true)).not.toThrow();
+    expect(() => cache.end('fallback', 0)).not.toThrow();
+    const failed = new Set(errors.filter((m) => m.includes('tracker.')).map((m) => m.match(/tracker\.\w+/)?.[0]));
+    expect([...failed].sort()).toEqual(['tracker.end', 'tracker.fallback']);
   });
 });

@@ -7,6 +7,7 @@ import { classifyError } from '../errors/classify.js';
 import type { ErrorType } from '../errors/types.js';
 import type { EventHub } from '../events.js';
 import type { CallTracker, FallbackType, Outcome } from '../instrumentation.js';
+import type { RetryCallKind } from './catalog.js';
 import { guardMethods, reportTelemetryError } from './guard.js';
 import type { MetricsSink, OperationSeries } from './metrics.js';
 import type { OperationInfo } from './operations.js';
@@ -15,6 +16,9 @@ import type { CallSpan, Spans } from './spans.js';
 /** What every tracker of one instance shares. */
 export interface TrackerContext {
   readonly metrics: MetricsSink | undefined;
+  /** The catalog through the OTel Metrics API; its per-call series are taken only once a MeterProvider is there. */
+  readonly otel: MetricsSink | undefined;
+  readonly otelReady: () => boolean;
   readonly spans: Spans;
   readonly hub: EventHub;
   readonly now: () => number;
@@ -29,18 +33,20 @@ export class CallRecord implements CallTracker {
     private readonly series: OperationSeries | undefined,
     private readonly startedAt: number,
     private readonly call: CallSpan | undefined,
+    /** The same series through the OpenTelemetry Metrics API, when a MeterProvider is in use. */
+    private readonly otel: OperationSeries | undefined,
   ) {}
 
   attemptEnd(attempt: number, startedAt: number, endedAt: number, errorType: ErrorType | undefined): void {
-    this.series?.attempt(errorType, (endedAt - startedAt) / 1000);
-    // A lone successful attempt is the logical span itself; anything else earns its own span.
-    if (this.call && (errorType !== undefined || attempt > 1)) {
-      this.ctx.spans.attempt(this.call, this.op, attempt, startedAt, endedAt, errorType);
-    }
+    const seconds = (endedAt - startedAt) / 1000;
+    this.series?.attempt(errorType, seconds);
+    this.otel?.attempt(errorType, seconds);
+    this.call?.attemptEnd(attempt, startedAt, endedAt, errorType);
   }
 
   retry(attempt: number, delayMs: number, errorType: ErrorType): void {
     this.series?.retry(errorType);
+    this.otel?.retry(errorType);
     // `attempt` is the attempt that failed; the retry runs as attempt + 1 after `delay_ms`.
     if (this.call) this.ctx.spans.event(this.call, 'retry', { attempt, delay_ms: delayMs, 'error.type': errorType });
     if (this.ctx.hub.listening('retry')) {
@@ -55,6 +61,7 @@ export class CallRecord implements CallTracker {
 
   fallback(type: FallbackType, reason: string, served: boolean): void {
     this.ctx.metrics?.fallback(type, reason, served);
+    this.ctx.otel?.fallback(type, reason, served);
     if (this.call) this.ctx.spans.event(this.call, 'fallback', { type, reason, served });
     if (this.ctx.hub.listening('fallback')) {
       this.ctx.hub.emit('fallback', { operation: this.op.label, type, reason, served });
@@ -64,27 +71,32 @@ export class CallRecord implements CallTracker {
   end(outcome: Outcome, attempts: number, error?: unknown, endedAt: number = this.ctx.now()): void {
     if (this.ended) return;
     this.ended = true;
-    const { series, call } = this;
-    if (series) {
-      series.call(outcome, (endedAt - this.startedAt) / 1000, call && this.ctx.spans.exemplar(call));
-      // Only Redis round trips pass through the retry policy; a cache.getOrLoad is counted by its inner calls.
-      if (this.op.redis) {
-        const ok = outcome === 'success';
-        series.retryCall(
-          attempts > 1
-            ? ok
-              ? 'success_with_retry'
-              : 'failed_with_retry'
-            : ok
-              ? 'success_without_retry'
-              : 'failed_without_retry',
-        );
+    const { series, call, otel } = this;
+    // Spans first: a Redis call's span is made now, and the latency histogram's exemplar points at it.
+    if (call) {
+      try {
+        const errorType = error === undefined ? undefined : classifyError(error).type;
+        this.ctx.spans.end(call, this.op, outcome, errorType, error, endedAt);
+      } catch (err) {
+        reportTelemetryError('tracker.end', err); // the span is lost; the call's metrics are not
       }
     }
-    if (call) {
-      const errorType = error === undefined ? undefined : classifyError(error).type;
-      this.ctx.spans.end(call, outcome, errorType, error, endedAt);
+    const seconds = (endedAt - this.startedAt) / 1000;
+    // Only Redis round trips pass through the retry policy; a cache.getOrLoad is counted by its inner calls.
+    const kind = this.op.redis ? retryCallKind(outcome, attempts) : undefined;
+    if (series) {
+      series.call(outcome, seconds, call && this.ctx.spans.exemplar(call));
+      if (kind) series.retryCall(kind);
     }
+    if (otel) {
+      otel.call(outcome, seconds, call && this.ctx.spans.exemplar(call));
+      if (kind) otel.retryCall(kind);
+    }
+  }
+
+  sendAttempt<C, R>(send: (client: C) => R, client: C): R {
+    const ctx = this.call?.sendContext;
+    return ctx ? context.with(ctx, send, undefined, client) : send(client);
   }
 
   runInContext<T>(fn: () => T): T {
@@ -99,6 +111,12 @@ export class CallRecord implements CallTracker {
     // Errors thrown by fn are the caller's own and propagate; only building the context is ours to guard.
     return context.with(ctx, fn);
   }
+}
+
+function retryCallKind(outcome: Outcome, attempts: number): RetryCallKind {
+  const ok = outcome === 'success';
+  if (attempts > 1) return ok ? 'success_with_retry' : 'failed_with_retry';
+  return ok ? 'success_without_retry' : 'failed_without_retry';
 }
 
 guardMethods(CallRecord.prototype, ['attemptEnd', 'retry', 'rejected', 'fallback', 'end'], 'tracker');

@@ -86,6 +86,7 @@ export function fallbackRecorder() {
           call.contextRuns++;
           return fn();
         },
+        sendAttempt: (send, client) => send(client),
       };
       return tracker;
     },

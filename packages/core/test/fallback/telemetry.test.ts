@@ -40,7 +40,7 @@ it('cache, session, queue and custom fallbacks each leave a span event and a met
     redis: proxy.url,
     clientName: 'shop',
     metrics: { registry },
-    tracing: { startSdk: false },
+    tracing: {},
     ...FAST,
   };
   const telemetry = createTelemetry(

@@ -1,6 +1,7 @@
 /**
  * End to end through the BUILT package: an ESM and a CJS app (ioredis imported first) run an outage drill against a
- * real redis-server, with the SDK that init() starts exporting to a real OTLP/HTTP receiver. Build first:
+ * real redis-server, with the SDK that `@redis-resilience/core/register` starts (configured by OTEL_* variables only)
+ * exporting to a real OTLP/HTTP receiver. Build first:
  * `pnpm --filter @redis-resilience/core build`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -57,7 +58,14 @@ function runApp(file: string, serviceName: string, redisProcess: RedisProcess): 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(fixtures, file)], {
       cwd: pkgDir,
-      env: { ...process.env, REDIS_URL: redisProcess.url, SERVICE_NAME: serviceName, OTLP_URL: receiver.url },
+      env: {
+        ...process.env,
+        REDIS_URL: redisProcess.url,
+        SERVICE_NAME: serviceName,
+        OTEL_SERVICE_NAME: serviceName,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -158,7 +166,7 @@ describe('end to end through the built package', () => {
         v(`redis_resilience_operation_duration_seconds_count{${C},operation="cache.getOrLoad",outcome="fallback"}`),
       ).toBe(1);
 
-      // Spans: exported by the SDK init() started, flushed by close().
+      // Spans: exported by the SDK the app registered, flushed by close().
       const spans = await receiver.waitForSpans(
         (s) => s.some((x) => x.events.some((e) => e.name === 'circuit_breaker.rejected')),
         10_000,
@@ -185,6 +193,7 @@ describe('end to end through the built package', () => {
       const failed = roots.find((s) => s.name === 'GET' && s.events.some((e) => e.name === 'retry'))!;
       expect(failed.status.code).toBe(2);
       expect(failed.events.filter((e) => e.name === 'retry').map((e) => e.attributes.attempt)).toEqual([1, 2]);
+      expect(failed.kind).toBe(1); // INTERNAL: the logical call over three round trips
       const attempts = children_of(spans, failed);
       expect(attempts).toHaveLength(3);
       for (const a of attempts) {
@@ -196,6 +205,7 @@ describe('end to end through the built package', () => {
       expect(rejected.length).toBeGreaterThanOrEqual(1);
       expect(rejected[0]?.events[0]?.attributes).toEqual({ state: 'open', node: 'default' });
       expect(rejected[0]?.attributes['error.type']).toBe('circuit_open');
+      expect(rejected[0]?.kind).toBe(1); // INTERNAL: no round trip was made
       expect(children_of(spans, rejected[0]!)).toEqual([]);
 
       const cache = roots.find((s) => s.name === 'cache.getOrLoad')!;

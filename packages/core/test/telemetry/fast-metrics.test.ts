@@ -71,7 +71,8 @@ describe('fast metrics', () => {
     h.telemetry.instrumentation.emit('poolConnectionCreated', { pool: 'main', seconds: 0.05 });
     h.telemetry.instrumentation.emit('poolTimeout', { pool: 'main' });
     let text = await h.telemetry.metrics();
-    const P = 'db_client_connection_pool_name="main"';
+    // db_system_name keeps them apart from other clients' pools (pg, mysql …) under the same semconv names.
+    const P = 'db_system_name="redis",db_client_connection_pool_name="main"';
     expect(sample(text, `db_client_connection_count{${P},db_client_connection_state="used"}`)).toBe(2);
     expect(sample(text, `db_client_connection_count{${P},db_client_connection_state="idle"}`)).toBe(2);
     expect(sample(text, `db_client_connection_max{${P}}`)).toBe(4);

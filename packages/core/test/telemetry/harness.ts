@@ -28,7 +28,7 @@ export function harness(
     redis: 'redis://127.0.0.1:1',
     serviceName: 'checkout-api',
     metrics: { registry },
-    tracing: { startSdk: false },
+    tracing: {},
     ...options,
   });
   const { now = () => performance.now(), ...rest } = internals;

@@ -2,7 +2,7 @@ import { type DiagLogger, DiagLogLevel, diag, type Tracer, type TracerProvider }
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
 import { ERROR_LOG_WINDOW_MS } from '../../src/telemetry/logging.js';
-import { at, harness } from './harness.js';
+import { at, harness, sample } from './harness.js';
 
 interface Entry {
   level: string;
@@ -195,7 +195,7 @@ describe('logs', () => {
     expect(errors).toEqual([]);
   });
 
-  it('a tracer that throws costs the call its span, never the call; the failure goes to diag', () => {
+  it('a tracer that throws costs the call its span, never the call; the failure goes to diag', async () => {
     const errors = diagErrors();
     const broken: TracerProvider = {
       getTracer: () =>
@@ -213,6 +213,13 @@ describe('logs', () => {
       call.end('success', 1);
     }).not.toThrow();
     expect(call.runInContext(() => 'ran')).toBe('ran');
+    // A Redis call's span is made when it ends; the call's metrics are recorded all the same.
+    expect(errors.some((e) => e.includes('tracker.end'))).toBe(true);
+    const count =
+      'redis_resilience_operation_duration_seconds_count{client="checkout-api",operation="get",outcome="success"}';
+    expect(sample(await h.telemetry.metrics(), count)).toBe(1);
+    // A logical operation's span starts with it.
+    expect(() => h.telemetry.instrumentation.startCall('cache.getOrLoad', []).end('success', 0)).not.toThrow();
     expect(errors.some((e) => e.includes('startCall'))).toBe(true);
   });
 });

@@ -21,7 +21,7 @@ describe('metrics', () => {
     expect(byName.size).toBe(Object.keys(CATALOG).length);
   });
 
-  it('histograms use seconds and the catalog buckets', async () => {
+  it('histograms use seconds and the catalog buckets (semconv advice for db_client_*)', async () => {
     const h = harness();
     const call = h.telemetry.instrumentation.startCall('get', []);
     const t = at(0);
@@ -35,9 +35,11 @@ describe('metrics', () => {
     const text = await h.telemetry.metrics();
     const attempt =
       'db_client_operation_duration_seconds_bucket{db_system_name="redis",db_operation_name="GET",' +
-      'server_address="10.1.2.3",server_port="6380",error_type="",le="0.0025"}';
+      'server_address="10.1.2.3",server_port="6380",error_type="",le="0.001"}';
     expect(sample(text, attempt)).toBe(0);
-    expect(sample(text, attempt.replace('0.0025', '0.005'))).toBe(1);
+    expect(sample(text, attempt.replace('0.001', '0.005'))).toBe(1);
+    const semconv = [...text.matchAll(/db_client_operation_duration_seconds_bucket\{[^}]*le="([^"]+)"/g)];
+    expect(semconv.map((m) => m[1])).toEqual(['0.001', '0.005', '0.01', '0.05', '0.1', '0.5', '1', '5', '10', '+Inf']);
     expect(text).toContain(
       'db_client_operation_duration_seconds_sum{db_system_name="redis",db_operation_name="GET",server_address="10.1.2.3",server_port="6380",error_type=""} 0.003',
     );

@@ -39,7 +39,7 @@ describe('spans', () => {
     expect(JSON.stringify(span?.attributes)).not.toContain('user:42');
   });
 
-  it('retries: one child CLIENT span per attempt under the logical span, and a retry event per retry', () => {
+  it('retries: an INTERNAL logical span, one CLIENT child per attempt (round trip), a retry event per retry', () => {
     const h = harness();
     const call = h.telemetry.instrumentation.startCall('get', ['k']);
     const t = at(0);
@@ -53,6 +53,8 @@ describe('spans', () => {
     const [logical] = h.spans().filter((s) => !s.parentSpanContext);
     const attempts = h.spans().filter((s) => s.parentSpanContext);
     expect(logical?.name).toBe('GET');
+    // One CLIENT span per round trip: the logical call over them is not one.
+    expect(logical?.kind).toBe(SpanKind.INTERNAL);
     expect(attempts).toHaveLength(3);
     for (const a of attempts) {
       expect(a.name).toBe('GET');
@@ -97,7 +99,7 @@ describe('spans', () => {
     expect(attempts.map((a) => a.attributes['db.response.status_code'])).toEqual(['LOADING', 'LOADING']);
   });
 
-  it('a command error is an error span with one attempt span, and no reply text (it can quote a key)', () => {
+  it('a command error is one error CLIENT span (one round trip), and no reply text (it can quote a key)', () => {
     const h = harness();
     const err = new ReplyError("ERR unknown command 'frob', with args beginning with: 'secret-key'");
     const call = h.telemetry.instrumentation.startCall('get', ['secret-key']);
@@ -105,8 +107,9 @@ describe('spans', () => {
     call.end('command_error', 1, err);
 
     const spans = h.spans();
-    expect(spans).toHaveLength(2);
-    const logical = spans.find((s) => !s.parentSpanContext)!;
+    expect(spans).toHaveLength(1);
+    const logical = spans[0]!;
+    expect(logical.kind).toBe(SpanKind.CLIENT);
     expect(logical.status.code).toBe(SpanStatusCode.ERROR);
     expect(logical.attributes['error.type']).toBe('command_error');
     expect(JSON.stringify(spans.map((s) => [s.attributes, s.status, s.events]))).not.toContain('secret-key');
@@ -121,6 +124,7 @@ describe('spans', () => {
 
     const spans = h.spans();
     expect(spans).toHaveLength(1);
+    expect(spans[0]?.kind).toBe(SpanKind.INTERNAL); // no round trip was made
     expect(spans[0]?.events.map((e) => [e.name, e.attributes])).toEqual([
       ['circuit_breaker.rejected', { state: 'open', node: 'default' }],
     ]);
@@ -134,7 +138,7 @@ describe('spans', () => {
     a.end('success', 1);
     expect(off.spans()[0]?.attributes['db.query.text']).toBeUndefined();
 
-    const on = harness({ tracing: { startSdk: false, dbQueryText: true } });
+    const on = harness({ tracing: { dbQueryText: true } });
     const set = on.telemetry.instrumentation.startCall('set', ['user:1', 'hunter2', 'EX', 10]);
     set.end('success', 1);
     const mget = on.telemetry.instrumentation.startCall('mget', [['a:1', 'a:2', 'a:3']]);
@@ -224,6 +228,54 @@ describe('spans', () => {
           throw new Error('loader failed');
         }),
       ).toThrow('loader failed');
+    });
+
+    it('an attempt is handed to the driver with tracing suppressed, so its own instrumentation adds no span', () => {
+      const h = harness();
+      const driver = h.provider.getTracer('@opentelemetry/instrumentation-ioredis');
+      h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
+        const call = h.telemetry.instrumentation.startCall('get', ['k']);
+        const recording = call.sendAttempt((client: string) => {
+          const span = driver.startSpan(`get ${client}`);
+          span.end();
+          return span.isRecording();
+        }, 'conn-1');
+        expect(recording).toBe(false);
+        call.attemptEnd(1, at(0), at(1), undefined);
+        call.end('success', 1);
+        // Outside the hand-over the app's context is untouched.
+        expect(driver.startSpan('after').isRecording()).toBe(true);
+        request.end();
+      });
+      const names = h.spans().map((s) => [s.name, s.kind, s.instrumentationScope.name]);
+      expect(names).toEqual([
+        ['GET', SpanKind.CLIENT, '@redis-resilience/core'],
+        ['GET /cart', SpanKind.INTERNAL, 'app'],
+      ]);
+    });
+
+    it('tracing: false makes no spans and leaves the driver its own (nothing suppressed)', () => {
+      const h = harness({ tracing: false });
+      const driver = h.provider.getTracer('driver');
+      const call = h.telemetry.instrumentation.startCall('get', ['k']);
+      expect(call.sendAttempt(() => driver.startSpan('get').isRecording(), undefined)).toBe(true);
+      call.end('success', 1);
+      expect(h.byName('GET')).toEqual([]);
+    });
+
+    it('requireParentSpan: calls without an active span (background work) make no span, and suppress nothing', () => {
+      const h = harness({ tracing: { requireParentSpan: true } });
+      const instr = h.telemetry.instrumentation;
+      const background = instr.startCall('queue.replay', []);
+      background.runInContext(() => instr.startCall('xadd', []).end('success', 1));
+      background.end('success', 0);
+      instr.emit('slowCommand', { command: 'keys', durationMicros: 20_000, timestamp: 1_700_000_000 });
+      expect(h.spans()).toEqual([]);
+      h.provider.getTracer('app').startActiveSpan('POST /orders', (request) => {
+        instr.startCall('xadd', []).end('success', 1);
+        request.end();
+      });
+      expect(h.spans().map((s) => s.name)).toEqual(['XADD', 'POST /orders']);
     });
 
     it('logical spans are children of the active span of the app', () => {
