@@ -8,8 +8,10 @@ import { renderYaml } from './rules/render.js';
 
 /**
  * Tickets an outage raises for the same service (they carry its job and client labels): muted while it is paged.
- * Not muted: RedisQueueDeadLetters (messages need a manual replay whatever else happens), RedisPoolSaturated and
- * RedisServerDown (no client label: they are about a pool or about Redis itself, for whoever runs it).
+ * Not muted: the tickets about lost or stuck data, which need someone whatever else happens (RedisQueueDeadLetters,
+ * RedisSessionWriteBackDropped, RedisQueueSpoolQuarantined, RedisQueueReplayFailing), and RedisPoolSaturated,
+ * RedisServerDown and RedisOutOfMemory (no client label: they are about a pool or about Redis itself, for whoever
+ * runs it).
  */
 export const MUTED_WHILE_PAGED: readonly AlertName[] = [
   'RedisCircuitBreakerOpen',

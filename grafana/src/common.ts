@@ -118,6 +118,8 @@ export interface StatOptions extends PanelOptions {
   readonly decimals?: number;
   readonly noValue?: string;
   readonly mappings?: dashboard.ValueMapping[];
+  /** Show each value with its legend: for one panel of several numbers (p50, p95, last). */
+  readonly named?: boolean;
 }
 
 export function stat(o: StatOptions): StatBuilder {
@@ -133,7 +135,7 @@ export function stat(o: StatOptions): StatBuilder {
     .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
     .colorMode(common.BigValueColorMode.Background)
     .graphMode(common.BigValueGraphMode.Area)
-    .textMode(common.BigValueTextMode.Value)
+    .textMode(o.named ? common.BigValueTextMode.ValueAndName : common.BigValueTextMode.Value)
     .justifyMode(common.BigValueJustifyMode.Center)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
   if (o.decimals !== undefined) panel.decimals(o.decimals);

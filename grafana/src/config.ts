@@ -15,7 +15,11 @@ export type AlertName =
   | 'RedisQueueSpoolGrowing'
   | 'RedisPoolSaturated'
   | 'RedisReconnectFlapping'
-  | 'RedisQueueDeadLetters';
+  | 'RedisQueueDeadLetters'
+  | 'RedisOutOfMemory'
+  | 'RedisSessionWriteBackDropped'
+  | 'RedisQueueSpoolQuarantined'
+  | 'RedisQueueReplayFailing';
 
 /** `page` wakes someone up; `ticket` waits for working hours. The label values they map to are configurable. */
 export type Urgency = 'page' | 'ticket';
@@ -94,6 +98,10 @@ export const DEFAULT_CONFIG: MixinConfig = {
     RedisPoolSaturated: { urgency: 'ticket', for: '5m' },
     RedisReconnectFlapping: { urgency: 'ticket', for: '5m' },
     RedisQueueDeadLetters: { urgency: 'ticket' },
+    RedisOutOfMemory: { urgency: 'ticket', for: '3m' },
+    RedisSessionWriteBackDropped: { urgency: 'ticket' },
+    RedisQueueSpoolQuarantined: { urgency: 'ticket' },
+    RedisQueueReplayFailing: { urgency: 'ticket', for: '5m' },
   },
   severities: { page: 'critical', ticket: 'warning' },
   runbookBaseUrl: `${REPOSITORY_URL}/blob/main/docs/runbooks/`,

@@ -22,6 +22,11 @@ export interface DashboardPromql {
   rate(key: MetricKey, options?: SelectorOptions): string;
   /** `increase(<selector>[$__rate_interval])`, for panels that read better as "events per interval". */
   increase(key: MetricKey, options?: SelectorOptions): string;
+  /**
+   * The increase over `window`, a series born within it counted whole: a counter created by its first event (a
+   * breaker's first trip, its first close) already counts that event, and increase() alone never sees it.
+   */
+  increaseWithNew(key: MetricKey, window: string, options?: SelectorOptions): string;
   /** `histogram_quantile(q, sum by (le, …) (rate(<bucket>[$__rate_interval])))`. */
   quantile(q: number, key: MetricKey, by: readonly string[], match?: readonly string[]): string;
   /** A recording rule with the dashboard filters (every rule keeps the service labels). */
@@ -41,6 +46,10 @@ export function dashboardPromql(config: MixinConfig): DashboardPromql {
     selector,
     rate,
     increase: (key, o = {}) => `increase(${selector(key, o)}[$__rate_interval])`,
+    increaseWithNew: (key, window, o = {}) => {
+      const s = selector(key, o);
+      return `(${s} unless ${s} offset ${window}) or increase(${s}[${window}])`;
+    },
     quantile: (q, key, by, match = []) =>
       `histogram_quantile(${q}, sum by (${['le', ...by].join(', ')}) (${rate(key, { series: 'bucket', match })}))`,
     // The rules already applied the service selector, and keep only the service labels.

@@ -6,6 +6,7 @@ import { type DashboardPromql, dashboardPromql } from './dashboard-promql.js';
 import { redisSelector } from './redis-exporter.js';
 import { circuitBreakerRow } from './rows/circuit-breaker.js';
 import { connectionPoolRow } from './rows/connection-pool.js';
+import { durabilityRow } from './rows/durability.js';
 import { fallbacksRow } from './rows/fallbacks.js';
 import { overviewRow } from './rows/overview.js';
 import { redisServerRow } from './rows/redis-server.js';
@@ -20,6 +21,7 @@ export function rows(q: DashboardPromql): Row[] {
     circuitBreakerRow(q),
     retriesRow(q),
     fallbacksRow(q),
+    durabilityRow(q),
     connectionPoolRow(q),
     redisServerRow(q),
   ];
@@ -82,7 +84,7 @@ export function buildDashboard(config: MixinConfig = DEFAULT_CONFIG): dashboard.
     .uid(DASHBOARD_UID)
     .description(
       'Client-side view of Redis through @redis-resilience/core: calls, circuit breaker, retries, fallbacks, ' +
-        'connections and pool, with redis_exporter for the server. Generated from grafana/src; do not edit by hand.',
+        'refused writes and their write-back, connections and pool, with redis_exporter for the server. Generated from grafana/src; do not edit by hand.',
     )
     .tags(['redis', 'redis-resilience', 'resilience'])
     .editable()

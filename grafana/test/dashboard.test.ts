@@ -23,6 +23,7 @@ describe('dashboard JSON', () => {
       ['Circuit breaker', false],
       ['Retries', false],
       ['Fallbacks', false],
+      ['Durability (OOM, session write-back, queue spool)', false],
       ['Connection & pool', false],
       ['Redis server (redis_exporter)', true],
     ]);

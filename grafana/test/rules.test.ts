@@ -28,6 +28,10 @@ describe('alert rules', () => {
         'RedisLatencyP99High',
         'RedisReconnectFlapping',
         'RedisQueueDeadLetters',
+        'RedisOutOfMemory',
+        'RedisSessionWriteBackDropped',
+        'RedisQueueSpoolQuarantined',
+        'RedisQueueReplayFailing',
       ]),
     );
     const names = alertRules().map((r) => r.alert);

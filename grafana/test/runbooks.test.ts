@@ -66,6 +66,25 @@ describe('runbooks', () => {
     for (const ref of refs) expect(panels, `${file} names a panel the dashboard lacks`).toContain(ref);
   });
 
+  it('docs/runbooks/README.md lists every alert once, with its severity, and no other', () => {
+    const text = readFileSync(join(RUNBOOKS_DIR, 'README.md'), 'utf8');
+    const rows = [...text.matchAll(/^\| \[(\w+)\]\((\w+)\.md\) *\| (\w+) *\|/gm)].map((m) => ({
+      alert: m[1] ?? '',
+      file: m[2] ?? '',
+      severity: m[3] ?? '',
+    }));
+    expect(rows.map((r) => r.alert)).toEqual([...new Set(rows.map((r) => r.alert))]);
+    expect(rows.map((r) => r.alert).sort()).toEqual(
+      alertRules()
+        .map((r) => r.alert)
+        .sort(),
+    );
+    for (const { alert, file, severity } of rows) {
+      expect(file, alert).toBe(alert);
+      expect(severity, alert).toBe(alertRules().find((r) => r.alert === alert)?.labels?.severity);
+    }
+  });
+
   it('has no runbook for an alert that does not exist', () => {
     const alerts = new Set(alertRules().map((r) => `${r.alert}.md`));
     for (const f of readdirSync(RUNBOOKS_DIR)) {

@@ -1,5 +1,5 @@
 import { BREAKER_STATES, type BreakerStateName } from '@redis-resilience/core/catalog';
-import { COLOR, type Row, stat, stateTimeline, timeseries, valueMap } from '../common.js';
+import { COLOR, type Row, stat, stateTimeline, type Target, timeseries, valueMap } from '../common.js';
 import type { DashboardPromql } from '../dashboard-promql.js';
 
 /** One number per state so a single series per breaker can drive a state timeline. */
@@ -19,8 +19,32 @@ export function breakerStateCodeExpr({ selector }: DashboardPromql): string {
     .join(' + ');
 }
 
+/**
+ * How long breakers stayed open, over the time range: p50 and p95 of every recovery, and the last one. The last is the
+ * mean open duration of the closes in the latest window that had any (one close: its duration), per breaker; the
+ * longest of those across breakers. The histogram appears at a breaker's first close: that one is counted too.
+ */
+export function recoveryTimeTargets({ increaseWithNew, selector }: DashboardPromql): Target[] {
+  // `> 0` drops the NaN of a range without any recovery, so the panel says so instead of showing NaN.
+  const quantile = (q: number) =>
+    `histogram_quantile(${q}, sum by (le) (${increaseWithNew('breakerOpenDuration', '$__range', { series: 'bucket' })})) > 0`;
+  // A plain difference, not increase(): increase() extrapolates _sum and _count differently (it stops a counter's
+  // extrapolation at zero), which skews their ratio. A counter reset makes the count negative and is dropped.
+  const perBreaker = (series: 'sum' | 'count') => {
+    const s = selector('breakerOpenDuration', { series });
+    const w = '$__rate_interval';
+    return `sum by (client, node) ((${s} unless ${s} offset ${w}) or (${s} - ${s} offset ${w}))`;
+  };
+  const last = `max(last_over_time((${perBreaker('sum')} / (${perBreaker('count')} > 0))[$__range:$__interval]))`;
+  return [
+    { expr: quantile(0.5), legend: 'p50', instant: true },
+    { expr: quantile(0.95), legend: 'p95', instant: true },
+    { expr: last, legend: 'last', instant: true },
+  ];
+}
+
 export function circuitBreakerRow(q: DashboardPromql): Row {
-  const { increase, rate, selector } = q;
+  const { increase, increaseWithNew, rate, selector } = q;
   return {
     title: 'Circuit breaker',
     collapsed: false,
@@ -46,7 +70,8 @@ export function circuitBreakerRow(q: DashboardPromql): Row {
         height: 8,
         targets: [
           {
-            expr: `sum(increase(${selector('breakerTransitions', { match: ['to_state="open"'] })}[$__range])) or vector(0)`,
+            // The transitions counter is created by the first trip: increaseWithNew counts that trip too.
+            expr: `sum(${increaseWithNew('breakerTransitions', '$__range', { match: ['to_state="open"'] })}) or vector(0)`,
             instant: true,
           },
         ],
@@ -101,6 +126,40 @@ export function circuitBreakerRow(q: DashboardPromql): Row {
             legend: '{{client}} · {{operation}}',
           },
         ],
+      }),
+      timeseries({
+        title: 'Recovery probes by trigger and result',
+        description:
+          'PING probes of open breakers per second (at most one per second per node), by what started them and how ' +
+          'they ended. `reconnect`: a connection became ready again and the breaker probed at once, so it closes ' +
+          'within a second of Redis coming back. `timer`: no reconnect came, so the backed-off timer probed ' +
+          '(resetTimeoutMs, doubling with jitter up to maxResetTimeoutMs); while Redis is down these fail.',
+        width: 12,
+        unit: 'ops',
+        targets: [
+          {
+            expr: `sum by (client, node, trigger, result) (${rate('breakerProbes')})`,
+            legend: '{{client}} · {{node}}: {{trigger}} {{result}}',
+          },
+        ],
+      })
+        .overrideByRegexp('.* failure$', [{ id: 'color', value: { mode: 'fixed', fixedColor: COLOR.bad } }])
+        .overrideByRegexp('.* success$', [{ id: 'color', value: { mode: 'fixed', fixedColor: COLOR.ok } }]),
+      stat({
+        title: 'Recovery time (time range)',
+        description:
+          'How long breakers stayed open, from opening to closing: p50 and p95 over the time range, and the last ' +
+          "recovery (the longest among the breakers' latest). About the length of the outage plus well under a " +
+          'second when recovery follows the reconnect; much longer than Redis was down means the probes kept failing ' +
+          'or only the backed-off timer probed.',
+        width: 12,
+        height: 8,
+        unit: 's',
+        decimals: 1,
+        named: true,
+        noValue: 'no recovery',
+        targets: recoveryTimeTargets(q),
+        steps: [[null, COLOR.info]],
       }),
     ],
   };

@@ -3,6 +3,7 @@
  * service); everything else it causes is a ticket, and the Alertmanager inhibition (alertmanager.ts) mutes those
  * tickets while the page fires.
  */
+import type { MetricKey } from '@redis-resilience/core/catalog';
 import { type AlertName, humanDuration, type MixinConfig, serviceLabels } from '../config.js';
 import { ruleSelector, splitMatchers, vectorSelector } from '../metrics.js';
 import { recordedName } from './recording.js';
@@ -22,6 +23,15 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
   const long = humanDuration(c.windows.long);
   const trafficGuard = `and ${on}\n${rec('operationsRate')} > ${t.minCallRate}\n`;
   const pct = (x: number) => `${Math.round(x * 10000) / 100}%`;
+  const short = c.windows.short;
+  /**
+   * Any increase of a counter over `window`. increase() needs two samples of a series, so a series that appears with
+   * its first event already counted is caught by the second branch: a series that did not exist `window` ago.
+   */
+  const anyIncrease = (key: MetricKey, labels: string, window: string) => {
+    const s = ruleSelector(c, key);
+    return `sum by (${labels}) (increase(${s}[${window}])) > 0\nor\nsum by (${labels}) (\n  ${s} unless ${s} offset ${window}\n) > 0\n`;
+  };
 
   const defs: Record<AlertName, Definition> = {
     RedisHighFailureRatio: {
@@ -112,13 +122,54 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
       comment:
         'increase() needs two samples of a series, so the first dead letter of a new series (the counter appears with\n' +
         'value 1) is caught by the second branch: a series that did not exist 10 minutes ago.',
-      expr:
-        `sum by (${by('stream')}) (increase(${ruleSelector(c, 'queueDeadLettered')}[10m])) > 0\nor\n` +
-        `sum by (${by('stream')}) (\n  ${ruleSelector(c, 'queueDeadLettered')} unless ${ruleSelector(c, 'queueDeadLettered')} offset 10m\n) > 0\n`,
+      expr: anyIncrease('queueDeadLettered', by('stream'), '10m'),
       summary: 'Messages dead-lettered for stream {{ $labels.stream }} ({{ $labels.client }})',
       description:
         'Client {{ $labels.client }} ({{ $labels.job }}) moved spooled messages for stream {{ $labels.stream }} to ' +
         'the dead-letter stream in the last 10 minutes. They will not be delivered without a manual replay.',
+    },
+    RedisOutOfMemory: {
+      comment:
+        'Per service and Redis server: the attempt histogram (OpenTelemetry semconv) has no client label. The short\n' +
+        'window and the for: make it "refused in every minute for a while", not one refusal near the limit.',
+      expr: `sum by (${[...c.extraLabels, 'job', 'server_address', 'server_port'].join(', ')}) (\n  rate(${ruleSelector(c, 'dbOperationDuration', { series: 'count', match: ['error_type="oom"'] })}[${short}])\n) > 0\n`,
+      summary: 'Redis {{ $labels.server_address }}:{{ $labels.server_port }} out of memory: writes fail',
+      description:
+        `For ${forOf('RedisOutOfMemory')}, Redis {{ $labels.server_address }}:{{ $labels.server_port }} has refused ` +
+        'writes of {{ $labels.job }} with OOM ({{ printf "%.2f" $value }} attempts/s): it is at maxmemory under the ' +
+        'noeviction policy. Reads still work and the circuit breaker stays closed; the writes fail.',
+    },
+    RedisSessionWriteBackDropped: {
+      comment:
+        'Every drop is a session write lost for good. The core creates each reason at 0, and the second branch\n' +
+        'catches a process that dropped before its first scrape.',
+      expr: anyIncrease('sessionWriteBacksDropped', by('reason'), '5m'),
+      summary: 'Session writes of {{ $labels.client }} dropped before reaching Redis ({{ $labels.reason }})',
+      description:
+        'Client {{ $labels.client }} ({{ $labels.job }}) gave up session writes it had kept in memory for Redis ' +
+        '(reason {{ $labels.reason }}) in the last 5 minutes. Those writes never reach Redis: the users lose that ' +
+        'session state.',
+    },
+    RedisQueueSpoolQuarantined: {
+      comment:
+        'Damage is usually found when the spool opens, at the first publish after a restart, before the first scrape\n' +
+        'of a new process: the second branch catches a series that appears already counted.',
+      expr: anyIncrease('queueSpoolQuarantined', by('instance', 'reason'), '10m'),
+      summary: 'Damaged queue spool moved aside on {{ $labels.instance }} ({{ $labels.reason }})',
+      description:
+        'Client {{ $labels.client }} ({{ $labels.job }}, {{ $labels.instance }}) found its queue spool file damaged ' +
+        '({{ $labels.reason }}) in the last 10 minutes, moved it aside and went on with a fresh spool holding the ' +
+        'messages it could salvage. Messages that could not be read are not delivered.',
+    },
+    RedisQueueReplayFailing: {
+      comment:
+        'Replay runs every replayIntervalMs (1s) while the spool holds messages: a failing spool fails every pass.',
+      expr: `sum by (${by('instance', 'reason')}) (rate(${ruleSelector(c, 'queueReplayFailures')}[${short}])) > 0`,
+      summary: 'Queue spool replay failing on {{ $labels.instance }} ({{ $labels.reason }})',
+      description:
+        'Replay passes of the queue spool of client {{ $labels.client }} ({{ $labels.job }}, {{ $labels.instance }}) ' +
+        `have failed with a spool error ({{ $labels.reason }}) for ${forOf('RedisQueueReplayFailing')}: spooled ` +
+        'messages are not reaching Redis.',
     },
   };
 

@@ -6,8 +6,9 @@
  * rule file, unchanged (real `for:` durations and rate windows), every second. Redis is killed while traffic flows and
  * stays down until the page fires (the breaker opens, fallbacks serve, the queue spools), then it is restarted (the
  * breaker closes, the spool replays, a string-keyed stream dead-letters) until the page resolves. Over the whole
- * drill exactly one page-severity alert fires for the service: RedisHighFailureRatio. Then every dashboard query
- * must return data.
+ * drill exactly one page-severity alert fires for the service: RedisHighFailureRatio. Then Redis is set to a
+ * `maxmemory` it is already over, under `noeviction`, for a few seconds: writes fail with OOM while reads and the
+ * breaker do not, and RedisOutOfMemory goes pending. Then every dashboard query must return data.
  *
  * What differs from production, and why:
  * - Scrape and evaluation every second (production: 15 s to 1 m), so that the `for:` timers start as early as
@@ -25,6 +26,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OPEN_DURATION_BUCKETS } from '@redis-resilience/core/catalog';
 import {
   type OtlpReceiver,
   type RedisProcess,
@@ -284,6 +286,11 @@ export function dashboardDrill(metricsPath: MetricsPath): void {
         await until(`sum(redis_resilience_retry_attempts_total{${sel}})`, (v) => v > 0, 'a retry in the outage');
         await until(`sum(redis_resilience_retry_budget_exhausted_total{${sel}})`, (v) => v > 0, 'retry budget spent');
         await until(`sum(redis_resilience_connection_errors_total{${sel}})`, (v) => v > 0, 'connection errors');
+        await until(
+          `sum(redis_resilience_session_pending_writebacks{${sel}})`,
+          (v) => v > 0,
+          'session writes held back',
+        );
       },
       { timeoutMs: PAGE_MS + 4 * PHASE_MS },
     );
@@ -326,6 +333,8 @@ export function dashboardDrill(metricsPath: MetricsPath): void {
             ),
           { timeoutMs: PHASE_MS, intervalMs: 250, message: `RedisQueueDeadLetters firing for stream ${BAD_STREAM}` },
         );
+        // The session writes held back during the outage are written back.
+        await until(`sum(redis_resilience_session_pending_writebacks{${sel}})`, (v) => v === 0, 'session write-back');
         // What the metrics say happened, happened in Redis.
         expect(Number(await redis!.cli('XLEN', GOOD_STREAM))).toBeGreaterThan(0);
         expect(Number(await redis!.cli('XLEN', `${BAD_STREAM}:dead`))).toBeGreaterThan(0);
@@ -352,6 +361,57 @@ export function dashboardDrill(metricsPath: MetricsPath): void {
       expect([...tickets]).toEqual(expect.arrayContaining([CIRCUIT_ALERT, 'RedisQueueDeadLetters']));
       expect(alerts!.seen().every((a) => a.labels.severity === PAGE || a.labels.severity === TICKET)).toBe(true);
     });
+
+    phase(
+      'Redis out of memory: writes fail with OOM, reads and the breaker do not, RedisOutOfMemory goes pending',
+      async () => {
+        const sel = `job="${JOB}"`;
+        await redis!.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+        // Already over it: every command that may grow memory is refused, as at a real maxmemory.
+        await redis!.cli('CONFIG', 'SET', 'maxmemory', '1');
+        const oomAt = Date.now();
+        try {
+          await until(
+            `sum(rate(db_client_operation_duration_seconds_count{${sel}, error_type="oom"}[${RATE_INTERVAL}]))`,
+            (v) => v > 0,
+            'OOM refusals recorded',
+          );
+          // What the runbook says happens meanwhile: the session store keeps refused writes, the queue spools.
+          await until(
+            `sum(redis_resilience_session_writeback_failures_total{${sel}, error_type="oom"})`,
+            (v) => v > 0,
+            'session write-backs refused with OOM',
+          );
+          await until(
+            `sum(redis_resilience_fallback_invocations_total{${sel}, fallback_type="queue_spool", reason="oom", outcome="served"})`,
+            (v) => v > 0,
+            'publishes spooled on OOM',
+          );
+          await waitFor(async () => (await alertState('RedisOutOfMemory')) === 'pending', {
+            timeoutMs: PHASE_MS,
+            intervalMs: 250,
+            message: 'RedisOutOfMemory to be pending in /api/v1/rules',
+          });
+          timings['  OOM -> RedisOutOfMemory pending'] = Date.now() - oomAt;
+          const window = `${Math.ceil((Date.now() - oomAt) / 1000)}s`;
+          await until(
+            `sum(increase(redis_resilience_operation_duration_seconds_count{${sel}, operation="get", outcome="success"}[${RATE_INTERVAL}]))`,
+            (v) => v > 0,
+            'reads succeed during the OOM',
+          );
+          expect(
+            await api.scalar(
+              `min(min_over_time(redis_resilience_circuit_breaker_state{${sel}, state="closed"}[${window}]))`,
+            ),
+            'the breaker stayed closed through the OOM',
+          ).toBe(1);
+        } finally {
+          await redis!.cli('CONFIG', 'SET', 'maxmemory', '0');
+        }
+        await until(`sum(redis_resilience_session_pending_writebacks{${sel}})`, (v) => v === 0, 'session write-back');
+      },
+      { timeoutMs: 4 * PHASE_MS + 10_000 },
+    );
 
     phase(
       'every dashboard panel query returns a series (the redis_exporter row may be empty)',
@@ -397,6 +457,50 @@ export function dashboardDrill(metricsPath: MetricsPath): void {
         expect(new Set(exempt)).toEqual(new Set(['Redis server (redis_exporter)']));
       },
       { timeoutMs: PHASE_MS + PANEL_RETRY_MS, drill: false },
+    );
+
+    phase(
+      'the recovery-time panel says how long the breaker stayed open, the first close of the process included',
+      async () => {
+        const range = `${Math.ceil(now() - startedAt)}s`;
+        const vars = {
+          job: JOB,
+          client: SERVICE_NAME,
+          __rate_interval: RATE_INTERVAL,
+          __interval: '1s',
+          __range: range,
+        };
+        const panel = panelQueries().filter((q) => q.panel === 'Recovery time (time range)');
+        const value = async (legend: string) => {
+          const q = panel.find((p) => p.legendFormat === legend);
+          expect(q, `no ${legend} query`).toBeDefined();
+          return api.scalar(substituteVariables(q!.expr, vars));
+        };
+        // Independent of the histogram: the seconds the state gauge (scraped every second) said "not closed".
+        const notClosed = await api.scalar(
+          `sum(count_over_time((max by (client, node) (redis_resilience_circuit_breaker_state{job="${JOB}", ` +
+            `state=~"open|half_open"}) == 1)[${range}:1s]))`,
+        );
+        expect(notClosed, 'the breaker was open during the drill').toBeGreaterThan(30);
+        const last = await value('last');
+        expect(last, 'last').toBeGreaterThan(notClosed! - 3);
+        expect(last, 'last').toBeLessThan(notClosed! + 3);
+        // The outage's recovery is the longest: p95 interpolates inside the histogram bucket that holds it. (A blip
+        // that opened and closed the breaker within milliseconds as Redis died may have come first.)
+        const upper = OPEN_DURATION_BUCKETS.findIndex((b) => b >= last!);
+        const [lo, hi] = [
+          OPEN_DURATION_BUCKETS[upper - 1] ?? 0,
+          OPEN_DURATION_BUCKETS[upper] ?? Number.POSITIVE_INFINITY,
+        ];
+        const p95 = await value('p95');
+        expect(p95, 'p95').toBeGreaterThan(lo);
+        expect(p95, 'p95').toBeLessThanOrEqual(hi);
+        const p50 = await value('p50');
+        expect(p50, 'p50').toBeGreaterThan(0);
+        expect(p50, 'p50').toBeLessThanOrEqual(p95!);
+        console.log(`recovery time: last ${last} s, p50 ${p50} s, p95 ${p95} s; state gauge not closed ${notClosed} s`);
+      },
+      { drill: false },
     );
 
     phase(
