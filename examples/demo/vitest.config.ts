@@ -6,6 +6,6 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     // The demo starts its own redis-server and two services; a short run takes well under the deadline.
     testTimeout: 180_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

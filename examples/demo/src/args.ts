@@ -17,7 +17,7 @@ export interface DemoArgs {
 
 export const USAGE = `Usage: pnpm demo [--quick] [--duration-scale X] [--rate N] [--json] [--keep]
 
-  --quick             short phases (3 s before, 6 s outage, 8 s after), as CI runs it
+  --quick             short phases (3 s before, 6 s outage, 8 s after), for a first look
   --duration-scale X  multiply the phase lengths (15 s, 20 s, 20 s) by X
   --rate N            requests per second to each service (default 150)
   --client-timeout MS a request unanswered for this long counts as hanging (default 5000)

@@ -54,6 +54,16 @@ export function check(report: JsonReport, id: string): JsonCheck {
   return found;
 }
 
+/**
+ * Every PING of the ping check got its PONG. Its status may still be "warn": that judges the latency, and a
+ * loaded CI host can push a loopback p99 past the 50 ms warning without anything being wrong with the doctor.
+ */
+export function pingsAnswered(report: JsonReport, pings: number): void {
+  const ping = check(report, 'ping');
+  if (ping.status === 'fail' || ping.status === 'skip' || (ping.data as { count?: number } | undefined)?.count !== pings)
+    throw new Error(`the ping check did not answer ${pings} PINGs: ${JSON.stringify(ping)}`);
+}
+
 /** A scratch directory for config files, removed by the returned cleanup. */
 export function scratch(): { dir: string; write(name: string, text: string): string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rr-cli-test-'));
