@@ -60,7 +60,11 @@ export function check(report: JsonReport, id: string): JsonCheck {
  */
 export function pingsAnswered(report: JsonReport, pings: number): void {
   const ping = check(report, 'ping');
-  if (ping.status === 'fail' || ping.status === 'skip' || (ping.data as { count?: number } | undefined)?.count !== pings)
+  if (
+    ping.status === 'fail' ||
+    ping.status === 'skip' ||
+    (ping.data as { count?: number } | undefined)?.count !== pings
+  )
     throw new Error(`the ping check did not answer ${pings} PINGs: ${JSON.stringify(ping)}`);
 }
 
