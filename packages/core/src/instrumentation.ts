@@ -122,7 +122,8 @@ export type EventSink = { [K in TelemetryEvent]?: (data: TelemetryEvents[K]) => 
 
 export interface Instrumentation {
   /** A logical call starts. `args` is only read when redacted query text is enabled; never record values. */
-  startCall(operation: string, args: readonly unknown[]): CallTracker;
+  /** `startedAt`: the caller's own clock reading for the call's start, so that the clock is read once per call. */
+  startCall(operation: string, args: readonly unknown[], startedAt?: number): CallTracker;
   emit<K extends TelemetryEvent>(event: K, data: TelemetryEvents[K]): void;
   /** A pool exists; its gauges are read from `stats` at scrape. */
   registerPool(pool: string, stats: () => PoolStats): void;

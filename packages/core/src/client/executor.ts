@@ -89,8 +89,8 @@ class Call<T> {
     private readonly reject: (err: unknown) => void,
   ) {
     const { telemetry, clock, retry } = ex.deps;
-    this.tracker = telemetry.startCall(spec.operation, spec.args);
     const now = clock.now();
+    this.tracker = telemetry.startCall(spec.operation, spec.args, now);
     this.startedAt = now;
     this.attemptStarted = now;
     retry.recordCall(now);

@@ -118,6 +118,7 @@ export const schema = z.strictObject({
       z.strictObject({
         dbQueryText: z.boolean().optional(),
         requireParentSpan: z.boolean().optional(),
+        samplerAttributes: z.boolean().optional(),
         startSdk: z
           .literal(false, {
             error: "the core no longer starts an OpenTelemetry SDK: import '@redis-resilience/core/register' instead",

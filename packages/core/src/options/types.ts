@@ -116,6 +116,12 @@ export interface TracingOptions {
    * background work (session write-back, queue replay, SLOWLOG entries) then makes no root spans. @default false
    */
   requireParentSpan?: boolean;
+  /**
+   * Hand a Redis call's attributes (`db.system.name`, `db.operation.name`, `server.*` …) to the sampler when its span
+   * starts, for a sampler that decides by them. Off, they are set right after the span starts: the exported span
+   * carries the same attributes, and the SDK checks them once instead of twice. @default false
+   */
+  samplerAttributes?: boolean;
   /** @deprecated The core starts no SDK any more; `false` is accepted and changes nothing. */
   startSdk?: false;
 }

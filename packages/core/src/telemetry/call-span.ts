@@ -4,11 +4,11 @@
  *
  * Times: the executor reports the injected clock's milliseconds (monotonic). Each call takes one wall-clock anchor,
  * so the spans of a call line up exactly with each other even though `Date.now()` has only millisecond resolution.
+ * Spans get epoch milliseconds as numbers: the SDK converts them itself, so no HrTime is built here.
  */
 import {
   type Attributes,
   type Context,
-  type HrTime,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -26,13 +26,7 @@ import {
   ATTR_ERROR_TYPE,
   responseStatusCode,
 } from './semconv.js';
-
-/** Epoch milliseconds (fractional) to HrTime, keeping the sub-millisecond part. */
-export function toHrTime(epochMs: number): HrTime {
-  const seconds = Math.floor(epochMs / 1000);
-  const nanos = Math.round((epochMs - seconds * 1000) * 1e6);
-  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
-}
+import { SUPPRESS_TRACING_KEY } from './untraced.js';
 
 const SAMPLED = 1; // TraceFlags.SAMPLED
 
@@ -50,8 +44,11 @@ interface BufferedEvent {
 }
 
 export class CallSpan {
-  private readonly attempts: Attempt[] = [];
+  /** Most calls run one attempt: it is kept inline, and only later ones get a list. */
+  private first: Attempt | undefined;
+  private more: Attempt[] | undefined;
   private events: BufferedEvent[] | undefined;
+  private suppressed: Context | undefined;
 
   constructor(
     /** The context the call started in: its spans are children of the span active there. */
@@ -63,49 +60,66 @@ export class CallSpan {
     private readonly queryText: string | undefined,
     /** A logical operation's live span; for a Redis call, the span made at its end (if sampled). */
     public span: Span | undefined,
-    /** The context attempts are handed to the driver in (tracing suppressed); Redis calls only. */
-    readonly sendContext?: Context,
   ) {}
 
-  private time(at: number): HrTime {
-    return toHrTime(this.anchor + at);
+  /** Epoch milliseconds, fractional: the SDK keeps the sub-millisecond part of a numeric time. */
+  private time(at: number): number {
+    return this.anchor + at;
+  }
+
+  /** The context attempts are handed to a tracing driver in: tracing suppressed, so it adds no second span. */
+  sendContext(): Context {
+    this.suppressed ??= this.parent.setValue(SUPPRESS_TRACING_KEY, true);
+    return this.suppressed;
   }
 
   attemptEnd(attempt: number, startedAt: number, endedAt: number, errorType: ErrorType | undefined): void {
-    this.attempts.push({ attempt, startedAt, endedAt, errorType });
+    const a = { attempt, startedAt, endedAt, errorType };
+    if (this.first === undefined) this.first = a;
+    else if (this.more) this.more.push(a);
+    else this.more = [a];
   }
 
   event(name: string, attributes: Attributes, at: number): void {
     if (this.span) this.span.addEvent(name, attributes, this.time(at));
-    else {
-      this.events ??= [];
-      this.events.push({ name, attributes, at });
-    }
+    else if (this.events) this.events.push({ name, attributes, at });
+    else this.events = [{ name, attributes, at }];
   }
 
-  /** A Redis call ended: one CLIENT span for one attempt; otherwise an INTERNAL span with a CLIENT per attempt. */
+  /**
+   * A Redis call ended: one CLIENT span for one attempt; otherwise an INTERNAL span with a CLIENT per attempt.
+   * `forSampler`: hand the attributes to the sampler at start. Otherwise they are set once the span is known to
+   * record, which spares the SDK a second pass over them; the exported span carries the same attributes either way.
+   */
   emit(
     tracer: Tracer,
     op: OperationInfo,
     base: Attributes,
+    forSampler: boolean,
     outcome: Outcome,
     errorType: ErrorType | undefined,
     error: unknown,
     endedAt: number,
   ): void {
-    const single = this.attempts.length === 1;
+    const single = this.first !== undefined && this.more === undefined;
     const attributes = this.queryText === undefined ? base : { ...base, [ATTR_DB_QUERY_TEXT]: this.queryText };
     const span = tracer.startSpan(
       op.spanName,
-      { kind: single ? SpanKind.CLIENT : SpanKind.INTERNAL, startTime: this.time(this.startedAt), attributes },
+      {
+        kind: single ? SpanKind.CLIENT : SpanKind.INTERNAL,
+        startTime: this.time(this.startedAt),
+        attributes: forSampler ? attributes : undefined,
+      },
       this.parent,
     );
     if (!span.isRecording()) return;
+    if (!forSampler) span.setAttributes(attributes);
     this.span = span;
-    for (const e of this.events ?? []) span.addEvent(e.name, e.attributes, this.time(e.at));
-    if (!single) {
+    if (this.events) for (const e of this.events) span.addEvent(e.name, e.attributes, this.time(e.at));
+    if (!single && this.first) {
       const inCall = trace.setSpan(this.parent, span);
-      for (const a of this.attempts) this.attemptSpan(tracer, op, attributes, a, inCall);
+      this.attemptSpan(tracer, op, attributes, this.first, inCall);
+      if (this.more) for (const a of this.more) this.attemptSpan(tracer, op, attributes, a, inCall);
     }
     this.finish(span, outcome, errorType, error, endedAt);
   }

@@ -64,27 +64,27 @@ function attributesOf(spec: MetricSpec, labels: Labels): Attributes {
 const isNoop = (p: MeterProvider) => p.constructor?.name === 'NoopMeterProvider';
 
 /**
- * The meter, from `provider` or else the global MeterProvider once the app has registered one: looked up at most
- * once a second until then, so a provider registered after init() is found, at the cost of one comparison per write.
+ * The meter, from `provider` or else the global MeterProvider once the app has registered one, so that a provider
+ * registered after init() is found. Until then a write costs one global lookup and one comparison.
  */
 export class MeterSource {
   private current: Meter | undefined;
-  private checkedAt = Number.NEGATIVE_INFINITY;
+  private noop: MeterProvider | undefined; // the no-op provider last seen: recognised by identity, not by name
   private readonly ready: ((meter: Meter) => void)[] = [];
 
   constructor(
     private readonly provider: MeterProvider | undefined,
-    private readonly now: () => number,
     private readonly version?: string,
   ) {}
 
   meter(): Meter | undefined {
     if (this.current) return this.current;
-    const now = this.now();
-    if (now - this.checkedAt < 1000 && now >= this.checkedAt) return undefined;
-    this.checkedAt = now;
     const provider = this.provider ?? metrics.getMeterProvider();
-    if (isNoop(provider)) return undefined;
+    if (provider === this.noop) return undefined;
+    if (isNoop(provider)) {
+      this.noop = provider;
+      return undefined;
+    }
     const meter = provider.getMeter(METER_NAME, this.version);
     this.current = meter;
     for (const f of this.ready.splice(0)) f(meter);

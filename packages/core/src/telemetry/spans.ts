@@ -15,6 +15,7 @@ import {
   type Attributes,
   type Context,
   context,
+  isSpanContextValid,
   SpanKind,
   type Tracer,
   type TracerProvider,
@@ -22,15 +23,16 @@ import {
 } from '@opentelemetry/api';
 import type { ErrorType } from '../errors/classify.js';
 import type { Endpoint, Outcome } from '../instrumentation.js';
-import { CallSpan, toHrTime } from './call-span.js';
+import { CallSpan } from './call-span.js';
 import type { OperationInfo } from './operations.js';
 import { globalTracerProvider } from './provider.js';
 import { ATTR_DB_OPERATION_NAME, endpointAttributes, redactedQueryText } from './semconv.js';
 import { SUPPRESS_TRACING_KEY } from './untraced.js';
 
-export { CallSpan, toHrTime } from './call-span.js';
+export { CallSpan } from './call-span.js';
 
 export const TRACER_NAME = '@redis-resilience/core';
+const SAMPLED = 1; // TraceFlags.SAMPLED
 
 export interface SpansConfig {
   /** `tracing: false`: no spans of ours (the driver's instrumentation, if any, is then the app's to configure). */
@@ -40,6 +42,8 @@ export interface SpansConfig {
   dbQueryText: boolean;
   /** Trace only calls made inside an active span (background work then makes no root spans). */
   requireParentSpan: boolean;
+  /** Hand a Redis call's attributes to the sampler when its span starts (else they are set once it records). */
+  samplerAttributes?: boolean;
   /** Where tracers come from. @default the global provider of `@opentelemetry/api` */
   tracerProvider?: TracerProvider;
   /** Recorded as the tracer's version. */
@@ -58,6 +62,7 @@ export class Spans {
   private readonly base: Attributes;
   private readonly dbQueryText: boolean;
   private readonly requireParentSpan: boolean;
+  private readonly samplerAttributes: boolean;
   private readonly enabled: boolean;
   /** Start attributes per operation label; bounded because labels are. */
   private readonly startAttributes = new Map<string, Attributes>();
@@ -75,6 +80,7 @@ export class Spans {
     this.base = endpointAttributes(config.endpoint);
     this.dbQueryText = config.dbQueryText;
     this.requireParentSpan = config.requireParentSpan;
+    this.samplerAttributes = config.samplerAttributes ?? false;
     this.enabled = config.enabled;
   }
 
@@ -114,13 +120,18 @@ export class Spans {
   /**
    * The tracer for a call starting now, and the context it starts in, if it is traced: a provider (checked first,
    * so that an app without one pays nothing more), not suppressed, and a parent span when one is required.
+   * Inside a trace the app's sampler dropped (a valid parent without the sampled flag) a call is not traced either,
+   * as the default ParentBased sampler decides, so an unsampled request pays for no span work at all.
    */
   private tracerFor(): { tracer: Tracer; parent: Context } | undefined {
     const tracer = this.enabled ? this.currentTracer() : undefined;
     if (!tracer) return undefined;
     const parent = context.active();
     if (parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
-    if (this.requireParentSpan && trace.getSpan(parent) === undefined) return undefined;
+    const parentSpan = trace.getSpan(parent);
+    if (parentSpan === undefined) return this.requireParentSpan ? undefined : { tracer, parent };
+    const sc = parentSpan.spanContext();
+    if ((sc.traceFlags & SAMPLED) === 0 && isSpanContextValid(sc)) return undefined;
     return { tracer, parent };
   }
 
@@ -136,13 +147,13 @@ export class Spans {
     if (!op.redis) {
       const span = tracer.startSpan(op.spanName, {
         kind: SpanKind.INTERNAL,
-        startTime: toHrTime(anchor + startedAt),
+        startTime: anchor + startedAt,
       });
       return span.isRecording() ? new CallSpan(parent, anchor, startedAt, undefined, span) : undefined;
     }
     // Building the text is the one per-argument cost: only for traced calls, and only when enabled.
     const queryText = this.dbQueryText ? redactedQueryText(op, args) : undefined;
-    return new CallSpan(parent, anchor, startedAt, queryText, undefined, parent.setValue(SUPPRESS_TRACING_KEY, true));
+    return new CallSpan(parent, anchor, startedAt, queryText, undefined);
   }
 
   /**
@@ -182,7 +193,8 @@ export class Spans {
       return;
     }
     const tracer = this.currentTracer();
-    if (tracer) call.emit(tracer, op, this.attributesFor(op), outcome, errorType, error, endedAt);
+    if (tracer)
+      call.emit(tracer, op, this.attributesFor(op), this.samplerAttributes, outcome, errorType, error, endedAt);
   }
 
   /** Exemplar labels when the call's span is sampled, so a histogram bucket links to this trace. */

@@ -61,11 +61,10 @@ class Hub implements Instrumentation {
     private readonly sinks: readonly EventSink[],
   ) {}
 
-  startCall(operation: string, args: readonly unknown[]): CallTracker {
+  startCall(operation: string, args: readonly unknown[], startedAt: number = this.ctx.now()): CallTracker {
     try {
-      const { metrics, otel, spans, now } = this.ctx;
+      const { metrics, otel, spans } = this.ctx;
       const op = this.names.resolve(operation);
-      const startedAt = now();
       const series = metrics?.operation(op.label, op.spanName);
       const otelSeries = otel && this.ctx.otelReady() ? otel.operation(op.label, op.spanName) : undefined;
       return new CallRecord(this.ctx, op, series, startedAt, spans.start(op, args, startedAt), otelSeries);
@@ -159,7 +158,7 @@ export function createTelemetry(
       : undefined;
   const now = () => clock.now();
   const meterProvider = metricsOptions === false ? false : metricsOptions.meterProvider;
-  const meters = meterProvider === false ? undefined : new MeterSource(meterProvider, now);
+  const meters = meterProvider === false ? undefined : new MeterSource(meterProvider);
   const otel =
     meters === undefined || metricsOptions === false
       ? undefined
@@ -174,6 +173,7 @@ export function createTelemetry(
     enabled: options.tracing !== false,
     dbQueryText: options.tracing !== false && options.tracing.dbQueryText === true,
     requireParentSpan: options.tracing !== false && options.tracing.requireParentSpan === true,
+    samplerAttributes: options.tracing !== false && options.tracing.samplerAttributes === true,
     ...(internals.tracerProvider && { tracerProvider: internals.tracerProvider }),
   });
   const log = new TelemetryLog(options.logger, options.clientName, endpoint, now);

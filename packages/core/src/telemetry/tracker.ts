@@ -12,6 +12,7 @@ import { guardMethods, reportTelemetryError } from './guard.js';
 import type { MetricsSink, OperationSeries } from './metrics.js';
 import type { OperationInfo } from './operations.js';
 import type { CallSpan, Spans } from './spans.js';
+import { driverTraced } from './untraced.js';
 
 /** What every tracker of one instance shares. */
 export interface TrackerContext {
@@ -95,8 +96,9 @@ export class CallRecord implements CallTracker {
   }
 
   sendAttempt<C, R>(send: (client: C) => R, client: C): R {
-    const ctx = this.call?.sendContext;
-    return ctx ? context.with(ctx, send, undefined, client) : send(client);
+    // Suppressing costs a context.with per attempt: only when a driver instrumentation would add a second span.
+    const call = this.call;
+    return call && driverTraced(client) ? context.with(call.sendContext(), send, undefined, client) : send(client);
   }
 
   runInContext<T>(fn: () => T): T {

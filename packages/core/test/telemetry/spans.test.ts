@@ -1,4 +1,13 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { tracingChannel } from 'node:diagnostics_channel';
+import {
+  type Attributes,
+  type Context,
+  context,
+  type SpanKind as Kind,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AlwaysOffSampler,
@@ -11,9 +20,31 @@ import { ReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/errors/classify.js';
 import { CircuitOpenError, RetriesExhaustedError } from '../../src/errors/errors.js';
+import { SUPPRESS_TRACING_KEY } from '../../src/telemetry/untraced.js';
 import { at, harness } from './harness.js';
 
 const hrMs = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+
+/** An ioredis client as instrumentation-ioredis leaves it: `sendCommand` wrapped by shimmer, which marks it. */
+function instrumentedClient(): object {
+  const sendCommand = Object.assign(() => undefined, { __wrapped: true });
+  return { sendCommand };
+}
+const plainClient = (): object => ({ sendCommand: () => undefined });
+
+/** Samples everything and remembers what it was asked, with the attributes it was shown. */
+class CountingSampler {
+  readonly asked: string[] = [];
+  readonly shown: Attributes[] = [];
+  shouldSample(_ctx: Context, _traceId: string, name: string, _kind: Kind, attributes: Attributes) {
+    this.asked.push(name);
+    this.shown.push({ ...attributes });
+    return { decision: 2 }; // SamplingDecision.RECORD_AND_SAMPLED
+  }
+  toString() {
+    return 'CountingSampler';
+  }
+}
 
 describe('spans', () => {
   it('a call that succeeds on its only attempt is exactly one CLIENT span with the semconv attributes', () => {
@@ -184,6 +215,107 @@ describe('spans', () => {
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
+  it('pins the span content of a success, a retry and a rejection: names, kinds, attributes, events, status', () => {
+    const h = harness();
+    const instr = h.telemetry.instrumentation;
+    const ok = instr.startCall('get', ['k']);
+    ok.attemptEnd(1, at(0), at(1), undefined);
+    ok.end('success', 1);
+    const retried = instr.startCall('set', ['k', 'v']);
+    retried.attemptEnd(1, at(0), at(2), 'timeout');
+    retried.retry(1, 10, 'timeout');
+    retried.attemptEnd(2, at(12), at(13), undefined);
+    retried.end('success', 2);
+    const rejected = instr.startCall('get', ['k']);
+    rejected.rejected('open', 'default');
+    rejected.end('rejected', 0, new CircuitOpenError('get', 'open', 'default'));
+
+    const base = {
+      'db.system.name': 'redis',
+      'db.namespace': '2',
+      'server.address': '10.1.2.3',
+      'server.port': 6380,
+    };
+    const ids = new Map(h.spans().map((s, i) => [s.spanContext().spanId, i]));
+    const summary = h.spans().map((s) => ({
+      name: s.name,
+      kind: SpanKind[s.kind],
+      parent: s.parentSpanContext ? ids.get(s.parentSpanContext.spanId) : undefined,
+      attributes: s.attributes,
+      events: s.events.map((e) => [e.name, e.attributes]),
+      status: SpanStatusCode[s.status.code],
+    }));
+    expect(summary).toEqual([
+      {
+        name: 'GET',
+        kind: 'CLIENT',
+        parent: undefined,
+        attributes: { ...base, 'db.operation.name': 'GET' },
+        events: [],
+        status: 'UNSET',
+      },
+      {
+        name: 'SET',
+        kind: 'CLIENT',
+        parent: 3,
+        attributes: {
+          ...base,
+          'db.operation.name': 'SET',
+          'redis_resilience.attempt': 1,
+          'error.type': 'timeout',
+        },
+        events: [],
+        status: 'ERROR',
+      },
+      {
+        name: 'SET',
+        kind: 'CLIENT',
+        parent: 3,
+        attributes: { ...base, 'db.operation.name': 'SET', 'redis_resilience.attempt': 2 },
+        events: [],
+        status: 'UNSET',
+      },
+      {
+        name: 'SET',
+        kind: 'INTERNAL',
+        parent: undefined,
+        attributes: { ...base, 'db.operation.name': 'SET' },
+        events: [['retry', { attempt: 1, delay_ms: 10, 'error.type': 'timeout' }]],
+        status: 'UNSET',
+      },
+      {
+        name: 'GET',
+        kind: 'INTERNAL',
+        parent: undefined,
+        attributes: {
+          ...base,
+          'db.operation.name': 'GET',
+          'redis_resilience.outcome': 'rejected',
+          'error.type': 'circuit_open',
+        },
+        events: [['circuit_breaker.rejected', { state: 'open', node: 'default' }]],
+        status: 'ERROR',
+      },
+    ]);
+  });
+
+  it('samplerAttributes: the sampler sees the call attributes only when asked; the exported span is the same', () => {
+    const exported = (samplerAttributes: boolean) => {
+      const sampler = new CountingSampler();
+      const exporter = new InMemorySpanExporter();
+      const provider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+      const h = harness({ tracing: { samplerAttributes } }, { tracerProvider: provider });
+      h.telemetry.instrumentation.startCall('get', ['k']).end('success', 1);
+      return { shown: sampler.shown, attributes: exporter.getFinishedSpans().map((s) => s.attributes) };
+    };
+    const off = exported(false);
+    const on = exported(true);
+    expect(off.shown).toEqual([{}]);
+    expect(on.shown).toEqual([expect.objectContaining({ 'db.system.name': 'redis', 'db.operation.name': 'GET' })]);
+    expect(on.attributes).toEqual(off.attributes);
+    expect(off.attributes[0]).toMatchObject({ 'db.system.name': 'redis', 'server.port': 6380 });
+  });
+
   describe('with a context manager', () => {
     beforeAll(() => {
       context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -230,16 +362,16 @@ describe('spans', () => {
       ).toThrow('loader failed');
     });
 
-    it('an attempt is handed to the driver with tracing suppressed, so its own instrumentation adds no span', () => {
+    it('an attempt is handed to a patching driver instrumentation with tracing suppressed: it adds no span', () => {
       const h = harness();
       const driver = h.provider.getTracer('@opentelemetry/instrumentation-ioredis');
       h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
         const call = h.telemetry.instrumentation.startCall('get', ['k']);
-        const recording = call.sendAttempt((client: string) => {
-          const span = driver.startSpan(`get ${client}`);
+        const recording = call.sendAttempt(() => {
+          const span = driver.startSpan('get');
           span.end();
           return span.isRecording();
-        }, 'conn-1');
+        }, instrumentedClient());
         expect(recording).toBe(false);
         call.attemptEnd(1, at(0), at(1), undefined);
         call.end('success', 1);
@@ -252,6 +384,64 @@ describe('spans', () => {
         ['GET', SpanKind.CLIENT, '@redis-resilience/core'],
         ['GET /cart', SpanKind.INTERNAL, 'app'],
       ]);
+    });
+
+    it('with a subscriber on ioredis:command (a channel-based instrumentation) attempts are suppressed too', () => {
+      const h = harness();
+      const channel = tracingChannel('ioredis:command');
+      const handlers = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+      channel.subscribe(handlers);
+      try {
+        h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
+          const call = h.telemetry.instrumentation.startCall('get', ['k']);
+          const suppressed = call.sendAttempt(() => context.active().getValue(SUPPRESS_TRACING_KEY), plainClient());
+          expect(suppressed).toBe(true);
+          call.end('success', 1);
+          request.end();
+        });
+      } finally {
+        channel.unsubscribe(handlers);
+      }
+    });
+
+    it('with no driver instrumentation an attempt runs in the caller context as it is (no context switch)', () => {
+      const h = harness();
+      h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
+        const caller = context.active();
+        const call = h.telemetry.instrumentation.startCall('get', ['k']);
+        expect(call.sendAttempt(() => context.active(), plainClient())).toBe(caller);
+        call.end('success', 1);
+        request.end();
+      });
+      expect(h.byName('GET')).toHaveLength(1);
+    });
+
+    it('inside a trace the sampler dropped, a call makes no span and does not ask the sampler', () => {
+      const sampler = new CountingSampler();
+      const exporter = new InMemorySpanExporter();
+      const provider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+      const h = harness({}, { tracerProvider: provider });
+      const parent = (traceFlags: number) =>
+        trace.setSpan(
+          context.active(),
+          trace.wrapSpanContext({
+            traceId: '0af7651916cd43dd8448eb211c80319c',
+            spanId: 'b7ad6b7169203331',
+            traceFlags,
+          }),
+        );
+      context.with(parent(0), () => {
+        const call = h.telemetry.instrumentation.startCall('get', ['k']);
+        call.attemptEnd(1, at(0), at(1), 'timeout');
+        call.retry(1, 5, 'timeout');
+        call.end('failure', 1, new Error('x'));
+      });
+      expect(sampler.asked).toEqual([]);
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      // A sampled parent: the call is traced, under it.
+      context.with(parent(1), () => h.telemetry.instrumentation.startCall('get', ['k']).end('success', 1));
+      expect(sampler.asked).toEqual(['GET']);
+      expect(exporter.getFinishedSpans().map((s) => s.parentSpanContext?.spanId)).toEqual(['b7ad6b7169203331']);
     });
 
     it('tracing: false makes no spans and leaves the driver its own (nothing suppressed)', () => {
