@@ -1,25 +1,37 @@
 /**
- * The seven ways of calling Redis under comparison. Each arm has its own connection and the same two calls, so
- * the workload is identical and only the wrapping differs.
+ * The eight ways of calling Redis measured in the bench's process. Each arm has its own connection and the same
+ * calls, so the workload is identical and only the wrapping differs. (instrumentation-ioredis in a process of its
+ * own is measured by instr-child.ts.)
  */
 import { createRequire } from 'node:module';
+import { type Context, context } from '@opentelemetry/api';
 import type * as Core from '@redis-resilience/core';
 import { circuitBreaker, ExponentialBackoff, handleAll, retry, SamplingBreaker, wrap } from 'cockatiel';
-import type { BenchTracing } from './tracing.js';
+import { type BenchTracing, unsampledParent } from './tracing.js';
+import type { Client } from './workload.js';
 
-export type ArmId = 'raw' | 'otel' | 'opossum' | 'cockatiel' | 'rr-metrics' | 'rr-traced' | 'rr-otel';
-
-export interface Client {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string): Promise<unknown>;
-}
+export type InProcessArmId =
+  | 'raw'
+  | 'otel'
+  | 'opossum'
+  | 'cockatiel'
+  | 'rr-metrics'
+  | 'rr-traced'
+  | 'rr-unsampled'
+  | 'rr-otel';
+export type ArmId = InProcessArmId | 'otel-own-process';
 
 export interface Arm {
-  readonly id: ArmId;
+  readonly id: InProcessArmId;
   readonly label: string;
   readonly client: Client;
-  /** Whether every call must produce a span (checked, else the arm's numbers are invalid). */
+  /** Whether every call must produce a span (checked, else the arm's numbers are invalid); if not, none may. */
   readonly traced: boolean;
+  /**
+   * The context a round's workers run in, entered once around the whole round (so it costs nothing per call):
+   * the unsampled arm's calls run under a parent span the sampler dropped.
+   */
+  readonly parent?: Context;
   /** At most this many spans per call (checked): one Redis round trip must be one span, not two. */
   readonly maxSpansPerOp?: number;
   /** Switches its tracing on for its own rounds and off again. */
@@ -35,6 +47,11 @@ type OpossumCtor = new (
 ) => { fire(fn: () => Promise<unknown>): Promise<unknown>; shutdown(): void };
 
 const noop = () => {};
+
+/** Runs `fn` in the arm's parent context, if it has one: `context.with` once around a round, not per call. */
+export function inArmContext<T>(arm: Arm, fn: () => Promise<T>): Promise<T> {
+  return arm.parent ? context.with(arm.parent, fn) : fn();
+}
 
 export async function createArms(url: string, tracing: BenchTracing, core: typeof Core): Promise<Arm[]> {
   const { Redis } = tracing.ioredis;
@@ -70,7 +87,9 @@ export async function createArms(url: string, tracing: BenchTracing, core: typeo
   const rrTraced = core.init({ redis: url, serviceName: 'bench-traced' });
   // The real-world case: an app whose SDK runs instrumentation-ioredis (on by default in auto-instrumentations-node).
   const rrOtel = core.init({ redis: url, serviceName: 'bench-otel' });
-  await Promise.all([rrMetrics.client.ping(), rrTraced.client.ping(), rrOtel.client.ping()]);
+  // Traced like rr-traced, with the SDK registered, but every call is in a request whose trace was not sampled.
+  const rrUnsampled = core.init({ redis: url, serviceName: 'bench-unsampled' });
+  await Promise.all([rrMetrics.client.ping(), rrTraced.client.ping(), rrOtel.client.ping(), rrUnsampled.client.ping()]);
 
   return [
     {
@@ -135,6 +154,18 @@ export async function createArms(url: string, tracing: BenchTracing, core: typeo
       enter: () => tracing.setGlobalTracing(true),
       leave: () => tracing.setGlobalTracing(false),
       close: () => rrTraced.close(),
+    },
+    {
+      id: 'rr-unsampled',
+      label: 'redis-resilience, traced, unsampled',
+      client: rrUnsampled.client,
+      // Must export nothing: the SDK is registered and its root sampler is AlwaysOn, so 0 spans proves every call
+      // saw the unsampled parent and honoured it.
+      traced: false,
+      parent: unsampledParent(),
+      enter: () => tracing.setGlobalTracing(true),
+      leave: () => tracing.setGlobalTracing(false),
+      close: () => rrUnsampled.close(),
     },
     {
       id: 'rr-otel',

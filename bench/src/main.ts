@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench`: throughput and CPU per operation of redis-resilience against raw ioredis and the alternatives, in
- * one process against one private redis-server; then open-breaker latency and RSS through an outage.
+ * one process against one private redis-server; then instrumentation-ioredis in a process of its own against the
+ * same server; open-breaker latency and RSS through an outage first.
  */
 import os from 'node:os';
 import { parseArgs } from './args.js';
 import { createArms } from './arms.js';
 import { checkGoals } from './goals.js';
 import { measureOutage } from './outage.js';
+import { measureOwnProcess } from './own-process.js';
 import { redisServerVersion, startPrivateRedis } from './redis-server.js';
 import { render } from './render.js';
 import type { BenchResults } from './results.js';
@@ -50,6 +52,22 @@ async function main(): Promise<void> {
       log(`  round ${round} ${arm.label.padEnd(38)} ${Math.round(r.opsPerSecond).toLocaleString('en-US')} ops/s`),
   });
   await Promise.all(arms.map((a) => a.close()));
+  // After the in-process rounds, not beside them: on a 2-core machine it would compete with them for the CPU.
+  log(`instrumentation-ioredis in its own process: ${args.rounds} rounds, disabled and enabled alternating`);
+  throughput.push(
+    await measureOwnProcess({
+      url: redis.url,
+      rounds: args.rounds,
+      roundMs: args.roundMs,
+      concurrency: args.concurrency,
+      onRound: (round, disabled, enabled) =>
+        log(
+          `  round ${round} ${'own process: disabled / enabled'.padEnd(38)} ` +
+            `${Math.round(disabled.opsPerSecond).toLocaleString('en-US')} / ` +
+            `${Math.round(enabled.opsPerSecond).toLocaleString('en-US')} ops/s`,
+        ),
+    }),
+  );
   await redis.stop();
 
   await tracing.shutdown();

@@ -1,24 +1,32 @@
 /**
- * Throughput and CPU per operation of every arm, as ratios to raw ioredis. Rounds are interleaved (each round runs
- * every arm once, in a rotated order) and each ratio is taken against raw ioredis *in the same round*, so slow
- * drift of the machine (other processes, CPU frequency) cancels out; the median over rounds is reported.
+ * Throughput and CPU per operation of every in-process arm, as ratios to raw ioredis. Rounds are interleaved (each
+ * round runs every arm once, in a rotated order) and each ratio is taken against raw ioredis *in the same round*, so
+ * slow drift of the machine (other processes, CPU frequency) cancels out; the median over rounds is reported.
  */
-import type { Arm, ArmId } from './arms.js';
+import { type Arm, type ArmId, inArmContext } from './arms.js';
 import { median } from './stats.js';
 import type { BenchTracing } from './tracing.js';
-import { type RoundResult, runRound } from './workload.js';
+import { populate, type RoundResult, runRound } from './workload.js';
 
 export interface ArmThroughput {
   id: ArmId;
   label: string;
   opsPerSecond: number;
   cpuMicrosPerOp: number;
-  /** Median of the per-round ratios to raw ioredis (throughput: higher is better; CPU: lower is better). */
+  /**
+   * Median of the per-round ratios to raw ioredis (throughput: higher is better; CPU: lower is better). For the
+   * own-process arm, to its own raw baseline: the same process with the instrumentation disabled, in the same round.
+   */
   throughputRatio: number;
   cpuRatio: number;
+  /** The throughput ratio of every counted round, in round order (so two arms can be compared round by round). */
+  roundRatios: number[];
+  /** Own-process arm only: median ops/s of its raw baseline (instrumentation disabled). */
+  baselineOpsPerSecond?: number;
   /** Spans exported per operation: 1 or more for a traced arm, 0 otherwise. */
   spansPerOp: number;
-  /** false when a traced arm produced no spans (its numbers would measure nothing), or more than it may. */
+  /** false when a traced arm produced no spans (its numbers would measure nothing) or more than it may, or an
+   * untraced one (e.g. the unsampled arm) exported any. */
   valid: boolean;
 }
 
@@ -36,6 +44,8 @@ export async function measureThroughput(
 ): Promise<ArmThroughput[]> {
   const results = new Map<ArmId, RoundResult[]>(arms.map((a) => [a.id, []]));
   const spans = new Map<ArmId, { spans: number; ops: number }>(arms.map((a) => [a.id, { spans: 0, ops: 0 }]));
+  // Every arm GETs the same keys from the same server: SET them once, before the warm-up.
+  await populate((arms.find((a) => a.id === 'raw') ?? (arms[0] as Arm)).client);
   // Round 0 warms up the JIT and the connections and is not counted.
   for (let round = 0; round <= o.rounds; round++) {
     for (let i = 0; i < arms.length; i++) {
@@ -43,7 +53,8 @@ export async function measureThroughput(
       await tracing.flush();
       const before = tracing.exporter.spans;
       arm.enter();
-      const result = await runRound(arm.client, o.concurrency, round === 0 ? Math.min(o.roundMs, 500) : o.roundMs);
+      const ms = round === 0 ? Math.min(o.roundMs, 500) : o.roundMs;
+      const result = await inArmContext(arm, () => runRound(arm.client, o.concurrency, ms));
       arm.leave();
       await tracing.flush();
       if (round === 0) continue;
@@ -59,13 +70,15 @@ export async function measureThroughput(
     const rs = results.get(arm.id) as RoundResult[];
     const s = spans.get(arm.id) as { spans: number; ops: number };
     const spansPerOp = s.ops === 0 ? 0 : s.spans / s.ops;
+    const roundRatios = rs.map((r, i) => r.opsPerSecond / (raw[i] as RoundResult).opsPerSecond);
     return {
       id: arm.id,
       label: arm.label,
       opsPerSecond: median(rs.map((r) => r.opsPerSecond)),
       cpuMicrosPerOp: median(rs.map((r) => r.cpuMicrosPerOp)),
-      throughputRatio: median(rs.map((r, i) => r.opsPerSecond / (raw[i] as RoundResult).opsPerSecond)),
+      throughputRatio: median(roundRatios),
       cpuRatio: median(rs.map((r, i) => r.cpuMicrosPerOp / (raw[i] as RoundResult).cpuMicrosPerOp)),
+      roundRatios,
       spansPerOp,
       valid: arm.traced ? spansPerOp >= 0.99 && spansPerOp <= (arm.maxSpansPerOp ?? Infinity) : spansPerOp === 0,
     };
