@@ -15,7 +15,8 @@ import {
   type Attributes,
   type Context,
   context,
-  isSpanContextValid,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   SpanKind,
   type Tracer,
   type TracerProvider,
@@ -131,7 +132,9 @@ export class Spans {
     const parentSpan = trace.getSpan(parent);
     if (parentSpan === undefined) return this.requireParentSpan ? undefined : { tracer, parent };
     const sc = parentSpan.spanContext();
-    if ((sc.traceFlags & SAMPLED) === 0 && isSpanContextValid(sc)) return undefined;
+    // Valid means not the all-zero ids; compared as strings, since the API's own check runs two regexes per call.
+    if ((sc.traceFlags & SAMPLED) === 0 && sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID)
+      return undefined;
     return { tracer, parent };
   }
 

@@ -3,6 +3,7 @@ import {
   type Attributes,
   type Context,
   context,
+  INVALID_SPAN_CONTEXT,
   type SpanKind as Kind,
   SpanKind,
   SpanStatusCode,
@@ -442,6 +443,12 @@ describe('spans', () => {
       context.with(parent(1), () => h.telemetry.instrumentation.startCall('get', ['k']).end('success', 1));
       expect(sampler.asked).toEqual(['GET']);
       expect(exporter.getFinishedSpans().map((s) => s.parentSpanContext?.spanId)).toEqual(['b7ad6b7169203331']);
+      // An invalid parent (the all-zero ids a no-op tracer hands out) is no parent: the call is a root, sampled anew.
+      context.with(trace.setSpan(context.active(), trace.wrapSpanContext(INVALID_SPAN_CONTEXT)), () =>
+        h.telemetry.instrumentation.startCall('get', ['k']).end('success', 1),
+      );
+      expect(sampler.asked).toEqual(['GET', 'GET']);
+      expect(exporter.getFinishedSpans()[1]?.parentSpanContext).toBeUndefined();
     });
 
     it('tracing: false makes no spans and leaves the driver its own (nothing suppressed)', () => {
