@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Clock } from '../clock.js';
 import { CircuitOpenError } from '../errors/errors.js';
+import { safeCause } from '../errors/redact.js';
 import type { ErrorType } from '../errors/types.js';
 import type { CallBreaker } from './group.js';
 import { ProbeSchedule } from './probe-schedule.js';
@@ -141,7 +142,8 @@ export class Breaker implements CallBreaker {
    */
   failure(failed?: { error: unknown; type: ErrorType }): Promise<void> {
     if (!this.circuit || this.current !== 'closed') return RESOLVED;
-    this.lastFailure = failed;
+    // Made safe once here rather than in each rejection that carries it as its cause.
+    this.lastFailure = failed && { error: safeCause(failed.error), type: failed.type };
     return this.circuit.fire(rejectWith(COUNTED)).then(noop, noop);
   }
 

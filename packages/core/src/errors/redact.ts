@@ -10,6 +10,8 @@ const SAFE_FIELDS = ['code', 'errno', 'syscall', 'address', 'port'] as const;
 /** Nested errors that ioredis and Node attach (ClusterAllFailedError, AggregateError). */
 const NESTED = ['lastNodeError'] as const;
 const MAX_DEPTH = 8;
+/** Copies made here: already safe, handed out as they are (an open breaker's cause goes into every rejection). */
+const SAFE_COPIES = new WeakSet<object>();
 
 /** Redis quotes arguments in some replies: "unknown command 'x', with args beginning with: 'key' 'value'". */
 function redactReply(message: string): string {
@@ -19,7 +21,7 @@ function redactReply(message: string): string {
 export function safeCause(err: unknown, depth = 0): unknown {
   if (typeof err !== 'object' || err === null) return typeof err === 'string' ? '[redacted]' : err;
   // Ours are built without secrets (messages name the operation, never a key, value or password).
-  if ((err as Record<symbol, unknown>)[ERROR_BRAND] !== undefined) return err;
+  if ((err as Record<symbol, unknown>)[ERROR_BRAND] !== undefined || SAFE_COPIES.has(err)) return err;
   if (depth >= MAX_DEPTH) return undefined;
   const src = err as Record<string, unknown>;
   const name = typeof src.name === 'string' ? src.name : 'Error';
@@ -48,6 +50,7 @@ export function safeCause(err: unknown, depth = 0): unknown {
   }
   for (const k of NESTED) if (src[k] !== undefined) copy[k] = safeCause(src[k], depth + 1);
   if (Array.isArray(src.errors)) copy.errors = src.errors.map((e) => safeCause(e, depth + 1));
+  SAFE_COPIES.add(copy);
   return copy;
 }
 
