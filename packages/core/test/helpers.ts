@@ -1,5 +1,6 @@
-/** Shared test helpers: a recording Instrumentation to observe the executor's decisions. */
+/** Shared test helpers: a recording Instrumentation to observe the executor's decisions; instances closed together. */
 import type { BreakerTransition } from '../src/breaker/state.js';
+import { init, type RedisResilience } from '../src/index.js';
 import type {
   CallTracker,
   Instrumentation,
@@ -89,5 +90,21 @@ export async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unk
     return { value, ms: performance.now() - start };
   } catch (error) {
     return { error, ms: performance.now() - start };
+  }
+}
+
+/** The instances a test file opens, closed together by `closeAll()` (from its afterEach or afterAll). */
+export class Opened {
+  private readonly all: RedisResilience[] = [];
+
+  /** `init()`, remembered for `closeAll()`. */
+  readonly init = (...a: Parameters<typeof init>): RedisResilience => {
+    const rr = init(...a);
+    this.all.push(rr);
+    return rr;
+  };
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.all.splice(0).map((rr) => rr.close()));
   }
 }

@@ -2,28 +2,18 @@
 import { freePort, percentile, startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  init,
-  isCircuitOpenError,
-  isInvalidOptionsError,
-  isRedisUnavailableError,
-  type RedisResilience,
-} from '../src/index.js';
-import { settle } from './helpers.js';
+import { init, isCircuitOpenError, isInvalidOptionsError, isRedisUnavailableError } from '../src/index.js';
+import { Opened, settle } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
-const opened: RedisResilience[] = [];
-const open = (...a: Parameters<typeof init>) => {
-  const rr = init(...a);
-  opened.push(rr);
-  return rr;
-};
+const opened = new Opened();
+const open = opened.init;
 
 beforeAll(async () => {
   server = await startRedis();
 });
 afterAll(async () => {
-  await Promise.all(opened.map((rr) => rr.close()));
+  await opened.closeAll();
   await stopAllRedis();
 });
 

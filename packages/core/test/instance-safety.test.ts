@@ -8,22 +8,18 @@ import { type RedisProcess, startRedis, stopAllRedis } from '@redis-resilience/t
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isClusterInstance, isRedisInstance } from '../src/client/detect.js';
-import { init, type Logger, type RedisResilience } from '../src/index.js';
-import { settle } from './helpers.js';
+import type { Logger } from '../src/index.js';
+import { Opened, settle } from './helpers.js';
 
 let server: RedisProcess;
-const opened: RedisResilience[] = [];
-const open = (...a: Parameters<typeof init>) => {
-  const rr = init(...a);
-  opened.push(rr);
-  return rr;
-};
+const opened = new Opened();
+const open = opened.init;
 
 beforeAll(async () => {
   server = await startRedis({ password: 's3cret-pw' });
 });
 afterAll(async () => {
-  await Promise.all(opened.map((rr) => rr.close()));
+  await opened.closeAll();
   await stopAllRedis();
 });
 

@@ -6,25 +6,24 @@
 import { type FaultProxy, startFaultProxy, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  init,
   isRedisUnavailableError,
   type RedisResilience,
   type RedisUnavailableError,
   type ResilienceOptions,
 } from '../src/index.js';
-import { settle } from './helpers.js';
+import { Opened, settle } from './helpers.js';
 import { sample } from './telemetry/harness.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let proxy: FaultProxy;
-const opened: RedisResilience[] = [];
+const opened = new Opened();
 
 beforeAll(async () => {
   server = await startRedis();
   proxy = await startFaultProxy({ host: server.host, port: server.port });
 });
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((rr) => rr.close()));
+  await opened.closeAll();
   await proxy.setMode('pass');
 });
 afterAll(async () => {
@@ -33,7 +32,7 @@ afterAll(async () => {
 });
 
 function open(extra: ResilienceOptions = {}) {
-  const rr = init({
+  return opened.init({
     redis: proxy.url,
     serviceName: 'pipes',
     tracing: false,
@@ -42,8 +41,6 @@ function open(extra: ResilienceOptions = {}) {
     breaker: { volumeThreshold: 1000 },
     ...extra,
   });
-  opened.push(rr);
-  return rr;
 }
 
 async function ready(rr: RedisResilience): Promise<void> {

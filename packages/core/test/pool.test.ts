@@ -2,14 +2,14 @@
 import { startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, isPoolTimeoutError, isRedisUnavailableError, type RedisResilience } from '../src/index.js';
+import { isPoolTimeoutError, isRedisUnavailableError } from '../src/index.js';
 import type { Instrumentation } from '../src/instrumentation.js';
-import { recordingInstrumentation, settle } from './helpers.js';
+import { Opened, recordingInstrumentation, settle } from './helpers.js';
 
 type Stats = { max: number; used: number; idle: number; pending: number };
 
 let server: Awaited<ReturnType<typeof startRedis>>;
-const opened: RedisResilience[] = [];
+const opened = new Opened();
 
 function poolWith(size: number) {
   const rec = recordingInstrumentation();
@@ -23,8 +23,7 @@ function poolWith(size: number) {
       if (name === 'poolWait') waits.push((data as { seconds: number }).seconds);
     },
   };
-  const rr = init({ redis: server.url, pool: { size, acquireTimeoutMs: 200 } }, { instrumentation });
-  opened.push(rr);
+  const rr = opened.init({ redis: server.url, pool: { size, acquireTimeoutMs: 200 } }, { instrumentation });
   return { rr, stats: (): Stats => rec.events.pools.values().next().value!(), timeouts, waits };
 }
 
@@ -32,14 +31,16 @@ beforeAll(async () => {
   server = await startRedis();
 });
 afterAll(async () => {
-  await Promise.all(opened.map((rr) => rr.close()));
+  await opened.closeAll();
   await stopAllRedis();
 });
 
 describe('pool', () => {
   it('spreads commands over every connection', async () => {
-    const rr = init({ redis: { host: '127.0.0.1', port: server.port, connectionName: 'spread' }, pool: { size: 4 } });
-    opened.push(rr);
+    const rr = opened.init({
+      redis: { host: '127.0.0.1', port: server.port, connectionName: 'spread' },
+      pool: { size: 4 },
+    });
     const served = async () => {
       await Promise.all(Array.from({ length: 200 }, () => rr.client.get('k')));
       const lines = (await server.cli('CLIENT', 'LIST')).split('\n').filter((l) => l.includes('name=spread '));
@@ -132,8 +133,7 @@ describe('pool', () => {
 describe('pool through an outage', () => {
   it('a lease whose connection is down is given back: leases work again after Redis returns', async () => {
     const s = await startRedis();
-    const rr = init({ redis: s.url, pool: { size: 2, acquireTimeoutMs: 300 }, queue: { maxWaitMs: 100 } });
-    opened.push(rr);
+    const rr = opened.init({ redis: s.url, pool: { size: 2, acquireTimeoutMs: 300 }, queue: { maxWaitMs: 100 } });
     expect(await rr.withConnection((c) => c.ping())).toBe('PONG');
     await s.kill();
     for (let i = 0; i < 3; i++) {

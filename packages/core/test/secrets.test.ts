@@ -7,19 +7,19 @@ import { inspect } from 'node:util';
 import { freePort, startFaultProxy, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, type RedisResilience, type ResilienceOptions } from '../src/index.js';
-import { settle } from './helpers.js';
+import { init, type ResilienceOptions } from '../src/index.js';
+import { Opened, settle } from './helpers.js';
 
 const PASSWORD = 'S3cret-Passw0rd-9f2b';
 const WRONG = 'Wr0ng-Passw0rd-77c1';
 let server: Awaited<ReturnType<typeof startRedis>>;
-const opened: RedisResilience[] = [];
+const opened = new Opened();
 
 beforeAll(async () => {
   server = await startRedis({ password: PASSWORD });
 });
 afterAll(async () => {
-  await Promise.all(opened.map((rr) => rr.close()));
+  await opened.closeAll();
   await stopAllRedis();
 });
 
@@ -45,9 +45,7 @@ function expectNoSecret(err: unknown, ...secrets: string[]): void {
 }
 
 function open(redis: ResilienceOptions['redis'], extra: ResilienceOptions = {}) {
-  const rr = init({ redis, tracing: false, metrics: false, ...extra });
-  opened.push(rr);
-  return rr;
+  return opened.init({ redis, tracing: false, metrics: false, ...extra });
 }
 
 describe('no password in any error', () => {

@@ -7,22 +7,14 @@
 import { type RedisProcess, startRedis, stopAllRedis, waitFor } from '@redis-resilience/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  init,
-  isRedisUnavailableError,
-  isUnsupportedCommandError,
-  type RedisResilience,
-  type ResilienceOptions,
-} from '../src/index.js';
-import { settle } from './helpers.js';
+import { isRedisUnavailableError, isUnsupportedCommandError, type ResilienceOptions } from '../src/index.js';
+import { Opened, settle } from './helpers.js';
 
 let server: RedisProcess;
 let other: Redis;
-const opened: RedisResilience[] = [];
+const opened = new Opened();
 const open = (o: ResilienceOptions = {}, s: RedisProcess = server) => {
-  const rr = init({ redis: s.url, tracing: false, ...o });
-  opened.push(rr);
-  return rr;
+  return opened.init({ redis: s.url, tracing: false, ...o });
 };
 
 beforeAll(async () => {
@@ -30,7 +22,7 @@ beforeAll(async () => {
   other = new Redis(server.url);
 });
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((rr) => rr.close()));
+  await opened.closeAll();
 });
 afterAll(async () => {
   other.disconnect();
