@@ -94,12 +94,7 @@ export class TelemetryLog implements EventSink {
   }
 
   connectionError({ type, error: err }: TelemetryEvents['connectionError']): void {
-    const fields = this.rateLimited(this.errors, type);
-    if (!fields || !this.logger) return;
-    fields.error_type = type;
-    const code = errorCode(err);
-    if (code) fields.code = code;
-    safeLog(this.logger, 'warn', fields, `redis connection error: ${type}`);
+    this.limitedError(this.errors, 'error_type', type, err, 'warn', `redis connection error: ${type}`);
   }
 
   /** Always logged: a damaged spool is rare, and the operator needs both paths to look at it. */
@@ -125,12 +120,8 @@ export class TelemetryLog implements EventSink {
 
   /** Rate-limited like connection errors: a failing replay runs every interval. */
   queueReplayFailed({ reason, error: err }: TelemetryEvents['queueReplayFailed']): void {
-    const fields = this.rateLimited(this.replayErrors, reason);
-    if (!fields || !this.logger) return;
-    fields.reason = reason;
-    const code = errorCode(err);
-    if (code) fields.code = code;
-    safeLog(this.logger, 'error', fields, `queue replay failed: ${reason}; spooled messages are not moving`);
+    const message = `queue replay failed: ${reason}; spooled messages are not moving`;
+    this.limitedError(this.replayErrors, 'reason', reason, err, 'error', message);
   }
 
   /** Outage session writes lost: a warning, never a session id. Rate-limited, with the losses in between added up. */
@@ -139,6 +130,23 @@ export class TelemetryLog implements EventSink {
     if (!fields || !this.logger) return;
     Object.assign(fields, { reason, count });
     safeLog(this.logger, 'warn', fields, SESSION_DROP_MESSAGES[reason]);
+  }
+
+  /** A rate-limited error line: the base fields, `label: key`, and the error's code when it is a safe token. */
+  private limitedError(
+    windows: LogWindows,
+    label: string,
+    key: string,
+    err: unknown,
+    level: 'warn' | 'error',
+    message: string,
+  ): void {
+    const fields = this.rateLimited(windows, key);
+    if (!fields || !this.logger) return;
+    fields[label] = key;
+    const code = errorCode(err);
+    if (code) fields.code = code;
+    safeLog(this.logger, level, fields, message);
   }
 
   /** The base fields when `key` may log now (with how many were suppressed since), else undefined. */
