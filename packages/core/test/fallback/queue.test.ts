@@ -163,6 +163,37 @@ describe('queue.publish', () => {
     expect(second.queue.spooled()).toBe(0);
   });
 
+  it('a connection reset in the middle of a replay pass: nothing lost, nothing twice, only acknowledged ones reported', async () => {
+    const { queue, rr, rec } = await setup({ replayIntervalMs: 60_000 });
+    const stream = newStream();
+    const n = 300;
+    await env.proxy.setMode('refuse');
+    for (let seq = 0; seq < n; seq++) await queue.publish(stream, { seq }, { id: `r${seq}` });
+    // Slow replies, so the pass is still running when the connection is cut.
+    await env.proxy.setMode('delay', { delayMs: 5 });
+    await ready(rr);
+    const pass = queue.replay();
+    await waitFor(async () => (await env.raw.xlen(stream)) >= 20, { timeoutMs: 10_000, intervalMs: 5 });
+    await env.proxy.setMode('reset');
+    const first = await pass;
+    const inRedis = await env.raw.xlen(stream);
+
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(n); // the cut did interrupt the pass
+    // Only what Redis acknowledged left the spool and was reported; at most the one in flight reached Redis unacknowledged.
+    expect(queue.spooled()).toBe(n - first);
+    expect(rec.sum(rec.replayed)).toBe(first);
+    expect(inRedis - first).toBeGreaterThanOrEqual(0);
+    expect(inRedis - first).toBeLessThanOrEqual(1);
+    // The interrupted pass is a failure, not a success.
+    expect(rec.of('queue.replay').at(-1)?.outcome).toBe('failure');
+
+    await env.proxy.setMode('pass');
+    await ready(rr);
+    await waitFor(async () => (await queue.replay()) >= 0 && queue.spooled() === 0, { timeoutMs: 10_000 });
+    expect((await entries(stream)).map((e) => Number(e.seq))).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
   it('a spool file is owned by one process at a time', async () => {
     const path = spoolFile();
     await setup({ spoolPath: path });
