@@ -1,12 +1,12 @@
 /**
- * What breaker/breaker.ts relies on in opossum, beyond its documented API: `status.increment` (an internal) and the
+ * What breaker/breaker.ts relies on in opossum, beyond its documented API: `status.window` and its buckets (internals) and the
  * behaviour of `rotateBucketController`, `fire`, `open` events and `close()`. opossum is pinned to one exact version
  * in package.json; this file fails when an upgrade changes any of it.
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadOpossum, type OpossumBreaker } from '../src/breaker/breaker.js';
+import { loadOpossum, type OpossumBreaker, type WindowBucket } from '../src/breaker/breaker.js';
 
 const require = createRequire(import.meta.url);
 const made: OpossumBreaker[] = [];
@@ -39,19 +39,24 @@ describe('opossum contract', () => {
     expect((require('opossum/package.json') as { version: string }).version).toBe('10.0.0');
   });
 
-  it('status.increment feeds the stats the trip decision reads', () => {
-    const { c } = circuit();
-    c.status.increment('fires');
-    c.status.increment('successes');
+  it('status.window[0] is the live current bucket: counts written there feed the stats the trip decision reads', () => {
+    const { c, rotation } = circuit();
+    const bucket = c.status.window[0] as WindowBucket;
+    bucket.fires++;
+    bucket.successes++;
     expect(c.stats).toMatchObject({ fires: 1, successes: 1, failures: 0 });
+    rotation.emit('rotate');
+    expect(c.status.window[0]).not.toBe(bucket);
+    expect(c.status.window[1]).toBe(bucket);
   });
 
   it('a failing fire() is counted and opens the circuit past the threshold and volume, emitting open', async () => {
     const { c } = circuit();
     let opened = 0;
     c.on('open', () => opened++);
-    c.status.increment('fires');
-    c.status.increment('successes');
+    const bucket = c.status.window[0] as WindowBucket;
+    bucket.fires++;
+    bucket.successes++;
     for (let i = 0; i < 3; i++) await c.fire(() => Promise.reject(new Error('x'))).catch(() => {});
     expect(c.stats).toMatchObject({ fires: 4, failures: 3 });
     expect(c.opened).toBe(true);
@@ -68,7 +73,7 @@ describe('opossum contract', () => {
 
   it('rotateBucketController rotates the window: as many rotations as buckets empty it', () => {
     const { c, rotation } = circuit();
-    c.status.increment('fires');
+    (c.status.window[0] as WindowBucket).fires++;
     rotation.emit('rotate');
     expect(c.stats.fires).toBe(1);
     for (let i = 0; i < 9; i++) rotation.emit('rotate');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../clock.js';
 import { CircuitOpenError, isCircuitOpenError } from '../errors/errors.js';
-import type { BreakerConfig } from './breaker.js';
+import type { BreakerConfig, WindowBucket } from './breaker.js';
 import { BreakerSet } from './breakers.js';
 import type { BreakerTransition, ProbeResult } from './state.js';
 
@@ -121,6 +121,24 @@ describe('Breaker: closed', () => {
     await failTimes(breaker, 1);
     // 3 of 5 is 60 %.
     expect(breaker.state).toBe('open');
+  });
+
+  it('counts successes in the current bucket after the window rotated', async () => {
+    const { breaker } = setup();
+    // A whole window: every bucket there was at the start has rotated out.
+    await vi.advanceTimersByTimeAsync(CONFIG.rollingWindowMs);
+    for (let i = 0; i < 4; i++) await attempt(breaker, 'ok');
+    await failTimes(breaker, 4);
+    // 4 of 8 is 50 %: closed only if the 4 successes landed in a bucket that is still in the window.
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('keeps nothing per success: the window holds counts, not a latency per call', async () => {
+    const { breaker } = setup();
+    for (let i = 0; i < 10_000; i++) breaker.success();
+    const window = (breaker as unknown as { circuit: { status: { window: WindowBucket[] } } }).circuit.status.window;
+    expect(window[0]?.successes).toBe(10_000);
+    expect(window.reduce((n, b) => n + b.latencyTimes.length, 0)).toBe(0);
   });
 
   it('forgets failures that left the rolling window (the window rotates on the clock)', async () => {

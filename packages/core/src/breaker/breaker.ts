@@ -4,9 +4,12 @@
  * opossum owns the rolling window and the decision to open (error rate over `volumeThreshold` calls). This adapter
  * owns what opossum cannot know about Redis:
  * - Only classified outcomes reach it: `success()` for a reply that proves Redis serves, `failure()` for a failure
- *   that counts. A success is written into opossum's window with `status.increment` (a `fire()` costs several
+ *   that counts. A success is counted straight into the current bucket of opossum's window (a `fire()` costs several
  *   promises and events, too much for every command); a failure goes through `fire()`, where opossum decides.
- *   `status.increment` is opossum's internal: opossum is pinned to one exact version and a contract test pins it.
+ *   Not `status.increment('successes')`: it also appends the call's latency to the bucket, an array that grows by
+ *   one entry per success until the bucket rotates out (150,000 a second at full speed), which made most of this
+ *   package's garbage-collection cost. The window's buckets are opossum's internals: opossum is pinned to one exact
+ *   version and a contract test pins them.
  * - Recovery is driven by evidence: a probe (our own PING) runs when the connection is ready again, or on a timer
  *   that backs off after failed probes (probe-schedule.ts). opossum's own half-open timer is pushed out of reach, and
  *   a passing probe closes the circuit with `close()`. User calls are rejected while a probe runs.
@@ -29,12 +32,18 @@ const require = createRequire(import.meta.url);
 export interface OpossumBreaker {
   fire(fn: () => Promise<unknown>): Promise<unknown>;
   /** Internal to opossum (see the file comment); pinned by test/opossum-contract.test.ts. */
-  readonly status: { increment(property: 'fires' | 'successes'): void };
+  readonly status: { readonly window: readonly WindowBucket[] };
   readonly stats: { fires: number; failures: number; successes: number };
   close(): void;
   shutdown(): void;
   on(event: 'open', listener: () => void): void;
   readonly opened: boolean;
+}
+/** One bucket of opossum's rolling window: the newest is `window[0]`, replaced at each rotation. */
+export interface WindowBucket {
+  fires: number;
+  successes: number;
+  readonly latencyTimes: readonly number[];
 }
 export type OpossumCtor = new (
   action: (fn: () => Promise<unknown>) => Promise<unknown>,
@@ -85,6 +94,8 @@ function unref(timer: unknown): void {
 export class Breaker implements CallBreaker {
   private current: BreakerStateName = 'closed';
   private readonly circuit: OpossumBreaker | undefined;
+  /** The window's current bucket, where successes are counted; taken again after each rotation. */
+  private bucket: WindowBucket | undefined;
   private readonly rotation = new EventEmitter();
   private readonly schedule: ProbeSchedule;
   private timer: unknown;
@@ -114,6 +125,7 @@ export class Breaker implements CallBreaker {
       enableSnapshots: false,
     });
     this.circuit.on('open', () => this.opened());
+    this.bucket = this.circuit.status.window[0];
   }
 
   get state(): BreakerStateName {
@@ -128,11 +140,10 @@ export class Breaker implements CallBreaker {
 
   /** An attempt got a reply that proves Redis serves (a command error included). */
   success(): void {
-    if (this.current !== 'closed') return;
-    const status = this.circuit?.status;
-    if (!status) return;
-    status.increment('fires');
-    status.increment('successes');
+    const bucket = this.bucket;
+    if (this.current !== 'closed' || !bucket) return;
+    bucket.fires++;
+    bucket.successes++;
   }
 
   /**
@@ -158,6 +169,7 @@ export class Breaker implements CallBreaker {
   /** Advance the rolling window by one bucket; called by the node set's rotation timer. */
   rotateWindow(): void {
     this.rotation.emit('rotate');
+    this.bucket = this.circuit?.status.window[0];
   }
 
   shutdown(): void {
