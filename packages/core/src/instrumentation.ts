@@ -68,7 +68,7 @@ export interface CallTracker {
    * Hand one attempt to the driver: `send(client)`, with tracing suppressed while this call is traced, so that a
    * driver instrumentation (instrumentation-ioredis) adds no second CLIENT span for the same round trip.
    */
-  sendAttempt<C, R>(send: (client: C) => R, client: C): R;
+  sendAttempt<C, R>(target: { send(client: C): R }, client: C): R;
 }
 
 /** Connection pool usage, read at scrape time. */
@@ -137,7 +137,7 @@ export const noopTracker: CallTracker = {
   fallback() {},
   end() {},
   runInContext: (fn) => fn(),
-  sendAttempt: (send, client) => send(client),
+  sendAttempt: (target, client) => target.send(client),
 };
 
 export const noopInstrumentation: Instrumentation = {

@@ -56,7 +56,7 @@ export function recordingInstrumentation() {
           call.outcome = outcome;
         },
         runInContext: (fn) => fn(),
-        sendAttempt: (send, client) => send(client),
+        sendAttempt: (target, client) => target.send(client),
       };
       return tracker;
     },

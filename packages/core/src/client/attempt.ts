@@ -17,7 +17,7 @@ export interface CallSpec<T> {
   operation: string;
   args: readonly unknown[];
   /** Whether sending the call twice is harmless; asked only after a failure. */
-  isRetrySafe: () => boolean;
+  isRetrySafe(): boolean;
   /**
    * One attempt only, whatever the error: the call belongs to a WATCH/MULTI on one connection, and another attempt
    * could land on a new connection, outside the transaction.
@@ -26,7 +26,7 @@ export interface CallSpec<T> {
   /** For blocking commands: how long the server may block (ms); 0 = forever, so no reply timeout applies. */
   blockMs?: number | undefined;
   /** Hands the command to ioredis on a ready connection. */
-  send: (redis: RedisClient) => Promise<T>;
+  send(redis: RedisClient): Promise<T>;
 }
 
 /** Exactly one call per attempt: `ok` true with the reply, or false with the error. */
@@ -67,7 +67,7 @@ export class Attempts {
   ): void {
     conn.inflight++;
     // Only the synchronous hand-over runs in the tracker's context: the reply is handled in the caller's.
-    const reply = tracker.sendAttempt(spec.send, conn.client);
+    const reply = tracker.sendAttempt(spec, conn.client);
     let settled = false;
     const settle = (ok: boolean, result: unknown) => {
       if (settled) return;

@@ -5,7 +5,9 @@
  */
 import { hasFlag, list } from '@ioredis/commands';
 import { commandRetrySafety } from '../retry/idempotency.js';
+import type { CallSpec } from './attempt.js';
 import { blockingTimeoutMs } from './blocking.js';
+import type { RedisClient } from './connection.js';
 import type { Executor } from './executor.js';
 import { TX_COMMANDS } from './transaction.js';
 import type { AnyFn, Callback, GuardedCore } from './types.js';
@@ -27,8 +29,6 @@ export interface Route {
   /** Harmless to repeat whatever the command (SUBSCRIBE and the like). */
   retrySafe?: boolean;
 }
-
-const yes = () => true;
 
 /** Split a trailing node-style callback off the arguments. */
 export function splitCallback(args: unknown[]): [unknown[], Callback | undefined] {
@@ -77,18 +77,45 @@ function send(
   once: boolean,
   route: Route | undefined,
 ): Promise<unknown> {
-  const via = method === 'call' || method === 'callBuffer' ? method : undefined;
-  return (route?.executor ?? core.executor).run({
-    operation: name,
-    args,
-    isRetrySafe: route?.retrySafe ? yes : () => commandRetrySafety(name, args, core.idempotentWrites) === 'safe',
-    blockMs: blocking ? blockingTimeoutMs(name, args) : undefined,
-    once,
-    send: (client) => {
-      const redis = client as unknown as Record<string, AnyFn>;
-      return (via ? redis[via]!.call(redis, name, ...args) : redis[method]!.apply(redis, args)) as Promise<unknown>;
-    },
-  });
+  return (route?.executor ?? core.executor).run(
+    new CommandCall(core, name, args, method, blocking ? blockingTimeoutMs(name, args) : undefined, once, route),
+  );
+}
+
+/**
+ * One command's CallSpec: an instance of a class with methods, not an object literal with two closures. Besides
+ * allocating less, V8 never pretenures it: after a burst of concurrent calls (a `Promise.all` warm-up, every call
+ * alive at a scavenge) V8 may decide that an object literal's allocation site makes long-lived objects and allocate
+ * them in the old generation from then on; each such spec then keeps its call's young objects (closures, promises,
+ * the tracker) alive through every scavenge until the next full GC. Measured on a metrics-only GET: 10.6 instead of
+ * 7.0 µs of CPU per call, in half the processes.
+ */
+class CommandCall implements CallSpec<unknown> {
+  constructor(
+    private readonly core: GuardedCore,
+    readonly operation: string,
+    readonly args: unknown[],
+    private readonly method: string,
+    readonly blockMs: number | undefined,
+    readonly once: boolean,
+    private readonly route: Route | undefined,
+  ) {}
+
+  isRetrySafe(): boolean {
+    const { operation, args, core } = this;
+    return this.route?.retrySafe === true || commandRetrySafety(operation, args, core.idempotentWrites) === 'safe';
+  }
+
+  send(client: RedisClient): Promise<unknown> {
+    const redis = client as unknown as Record<string, AnyFn>;
+    const { method, args } = this;
+    // `call`/`callBuffer` take the command name first; a command method takes only the arguments.
+    const reply =
+      method === 'call' || method === 'callBuffer'
+        ? redis[method]!.call(redis, this.operation, ...args)
+        : redis[method]!.apply(redis, args);
+    return reply as Promise<unknown>;
+  }
 }
 
 /**

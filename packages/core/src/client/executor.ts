@@ -158,7 +158,7 @@ class Call<T> {
     const verdict =
       this.ex.isClosed || this.spec.once
         ? ({ retry: false, reason: 'not_retryable' } as const)
-        : retry.next(c, this.attemptNo, this.spec.isRetrySafe, now, this.deadline);
+        : retry.next(c, this.attemptNo, () => this.spec.isRetrySafe(), now, this.deadline);
     if (!verdict.retry) {
       if (verdict.reason === 'budget') telemetry.emit('retryBudgetExhausted', { operation: this.spec.operation });
       this.finish('failure', finalError(this.spec.operation, this.attemptNo, c, err), now);

@@ -5,10 +5,16 @@
  */
 import type { Clock } from '../clock.js';
 
-export interface TimeoutEntry {
-  at: number;
-  onTimeout: (() => void) | undefined;
-  next: TimeoutEntry | undefined;
+/**
+ * A class, not an object literal: V8 may pretenure a literal's allocation site after a burst of concurrent calls, and
+ * an entry made in the old generation would keep its young closure alive past each scavenge (see commands.ts).
+ */
+export class TimeoutEntry {
+  next: TimeoutEntry | undefined = undefined;
+  constructor(
+    readonly at: number,
+    public onTimeout: (() => void) | undefined,
+  ) {}
 }
 
 export class TimeoutQueue {
@@ -21,7 +27,7 @@ export class TimeoutQueue {
 
   /** Call `onTimeout` at `at` unless cancelled. `at` must not be earlier than the last entry's. */
   add(at: number, onTimeout: () => void): TimeoutEntry {
-    const entry: TimeoutEntry = { at, onTimeout, next: undefined };
+    const entry = new TimeoutEntry(at, onTimeout);
     if (this.tail) this.tail.next = entry;
     else this.head = entry;
     this.tail = entry;

@@ -95,10 +95,12 @@ export class CallRecord implements CallTracker {
     }
   }
 
-  sendAttempt<C, R>(send: (client: C) => R, client: C): R {
+  sendAttempt<C, R>(target: { send(client: C): R }, client: C): R {
     // Suppressing costs a context.with per attempt: only when a driver instrumentation would add a second span.
     const call = this.call;
-    return call && driverTraced(client) ? context.with(call.sendContext(), send, undefined, client) : send(client);
+    return call && driverTraced(client)
+      ? context.with(call.sendContext(), target.send, target, client)
+      : target.send(client);
   }
 
   runInContext<T>(fn: () => T): T {

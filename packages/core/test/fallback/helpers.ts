@@ -86,7 +86,7 @@ export function fallbackRecorder() {
           call.contextRuns++;
           return fn();
         },
-        sendAttempt: (send, client) => send(client),
+        sendAttempt: (target, client) => target.send(client),
       };
       return tracker;
     },

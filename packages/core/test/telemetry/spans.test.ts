@@ -368,11 +368,16 @@ describe('spans', () => {
       const driver = h.provider.getTracer('@opentelemetry/instrumentation-ioredis');
       h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
         const call = h.telemetry.instrumentation.startCall('get', ['k']);
-        const recording = call.sendAttempt(() => {
-          const span = driver.startSpan('get');
-          span.end();
-          return span.isRecording();
-        }, instrumentedClient());
+        const recording = call.sendAttempt(
+          {
+            send: () => {
+              const span = driver.startSpan('get');
+              span.end();
+              return span.isRecording();
+            },
+          },
+          instrumentedClient(),
+        );
         expect(recording).toBe(false);
         call.attemptEnd(1, at(0), at(1), undefined);
         call.end('success', 1);
@@ -395,7 +400,10 @@ describe('spans', () => {
       try {
         h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
           const call = h.telemetry.instrumentation.startCall('get', ['k']);
-          const suppressed = call.sendAttempt(() => context.active().getValue(SUPPRESS_TRACING_KEY), plainClient());
+          const suppressed = call.sendAttempt(
+            { send: () => context.active().getValue(SUPPRESS_TRACING_KEY) },
+            plainClient(),
+          );
           expect(suppressed).toBe(true);
           call.end('success', 1);
           request.end();
@@ -410,7 +418,7 @@ describe('spans', () => {
       h.provider.getTracer('app').startActiveSpan('GET /cart', (request) => {
         const caller = context.active();
         const call = h.telemetry.instrumentation.startCall('get', ['k']);
-        expect(call.sendAttempt(() => context.active(), plainClient())).toBe(caller);
+        expect(call.sendAttempt({ send: () => context.active() }, plainClient())).toBe(caller);
         call.end('success', 1);
         request.end();
       });
@@ -455,7 +463,7 @@ describe('spans', () => {
       const h = harness({ tracing: false });
       const driver = h.provider.getTracer('driver');
       const call = h.telemetry.instrumentation.startCall('get', ['k']);
-      expect(call.sendAttempt(() => driver.startSpan('get').isRecording(), undefined)).toBe(true);
+      expect(call.sendAttempt({ send: () => driver.startSpan('get').isRecording() }, undefined)).toBe(true);
       call.end('success', 1);
       expect(h.byName('GET')).toEqual([]);
     });
