@@ -18,9 +18,27 @@ export interface RoundResult {
   cpuMicrosPerOp: number;
 }
 
-/** SETs every key once, so that every GET of the rounds finds a 64-byte value. */
+/** How many SETs `populate` has in flight: the rounds' own concurrency, not the whole key set at once. */
+const POPULATE_IN_FLIGHT = 100;
+
+/**
+ * SETs every key once, so that every GET of the rounds finds a 64-byte value. Not as one 1000-wide burst: a scavenge
+ * that falls inside such a burst can make V8 pretenure ioredis's per-command queue entry for the rest of the process,
+ * and every arm then runs 20–30 % slower in some processes and not in others (docs/benchmarks.md, "A burst that
+ * slows ioredis for good"; `pnpm --filter @redis-resilience/bench run burst` shows it).
+ */
 export async function populate(client: Client): Promise<void> {
-  await Promise.all(KEYS.map((key) => client.set(key, VALUE)));
+  for (let i = 0; i < KEYS.length; i += POPULATE_IN_FLIGHT) {
+    await Promise.all(KEYS.slice(i, i + POPULATE_IN_FLIGHT).map((key) => client.set(key, VALUE)));
+  }
+}
+
+/** The same SETs as one burst, all in flight at once, with two scavenges while they are: what `burst.ts` measures. */
+export async function populateInOneBurst(client: Client, scavenge: () => void): Promise<void> {
+  const pending = KEYS.map((key) => client.set(key, VALUE));
+  scavenge();
+  scavenge();
+  await Promise.all(pending);
 }
 
 export async function runRound(client: Client, concurrency: number, durationMs: number): Promise<RoundResult> {
