@@ -18,6 +18,7 @@ import { ConnectionPool } from './client/pool.js';
 import { createProbe } from './client/probe.js';
 import { createSharedClient } from './client/shared-client.js';
 import { createLeases, type WithConnection } from './client/with-connection.js';
+import { WriteCoalescing } from './client/write-coalescing.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ResilienceEvents } from './events.js';
 import {
@@ -138,6 +139,7 @@ export function init(options: ResilienceOptions = {}, internals: InitInternals =
       clock,
       opts.timeouts.commandMs,
       untraced((conn) => conn.suspectStale()),
+      opts.pool.coalesceWritesAt === false ? undefined : new WriteCoalescing(opts.pool.coalesceWritesAt),
     ),
     telemetry: instr,
     clock,

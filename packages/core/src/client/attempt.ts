@@ -11,6 +11,7 @@ import { ClientClosedError, CommandTimeoutError } from '../errors/errors.js';
 import { type CallTracker, noopTracker } from '../instrumentation.js';
 import type { Connection, RedisClient } from './connection.js';
 import { TimeoutQueue } from './timeout-queue.js';
+import type { WriteCoalescing } from './write-coalescing.js';
 
 export interface CallSpec<T> {
   /** Lower-case command name, or `pipeline` / `multi`. */
@@ -46,6 +47,8 @@ export class Attempts {
     readonly commandMs: number,
     /** A sent command got no reply in time: the connection may be silent. */
     private readonly onTimeout: (conn: Connection) => void,
+    /** Holds a busy connection's writes to the end of the tick (`pool.coalesceWritesAt`); none when off. */
+    private readonly coalescing?: WriteCoalescing,
   ) {
     this.queue = new TimeoutQueue(clock);
   }
@@ -65,6 +68,7 @@ export class Attempts {
     done: AttemptDone,
     tracker: Pick<CallTracker, 'sendAttempt'> = noopTracker,
   ): void {
+    this.coalescing?.beforeWrite(conn.socket, conn.inflight);
     conn.inflight++;
     // Only the synchronous hand-over runs in the tracker's context: the reply is handled in the caller's.
     const reply = tracker.sendAttempt(spec, conn.client);

@@ -1,4 +1,5 @@
 /** One ioredis client wrapped: its status, its connection errors, and the watchdogs that catch silent peers. */
+import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { classifyError, connectionErrorType, type ErrorType } from '../errors/classify.js';
@@ -65,6 +66,11 @@ export class Connection {
 
   get ready(): boolean {
     return this.client.status === 'ready';
+  }
+
+  /** The socket commands are written to now; none for a Cluster, whose nodes each have their own. */
+  get socket(): Writable | undefined {
+    return this.redis?.stream;
   }
 
   /** Last connection error, to explain why a command could not be sent. */

@@ -41,7 +41,7 @@ export const DEFAULTS = Object.freeze({
   }),
   timeouts: Object.freeze({ connectMs: 2000, commandMs: 1000 }),
   queue: Object.freeze({ maxOffline: 1000, maxWaitMs: 1000 }),
-  pool: Object.freeze({ size: 1, acquireTimeoutMs: 1000 }),
+  pool: Object.freeze({ size: 1, acquireTimeoutMs: 1000, coalesceWritesAt: 16 as number | false }),
   /** The built-in `/metrics` listener (used only with `metrics.port`). */
   metrics: Object.freeze({
     host: '127.0.0.1',

@@ -53,7 +53,7 @@ describe('resolveOptions defaults', () => {
     });
     expect(o.timeouts).toEqual({ connectMs: 2000, commandMs: 1000 });
     expect(o.queue).toEqual({ maxOffline: 1000, maxWaitMs: 1000 });
-    expect(o.pool).toEqual({ size: 1, acquireTimeoutMs: 1000 });
+    expect(o.pool).toEqual({ size: 1, acquireTimeoutMs: 1000, coalesceWritesAt: 16 });
     // The /metrics listener's documented defaults, pinned: loopback, bounded waits, a connection cap.
     expect(o.metrics).toEqual({
       prefix: 'redis_resilience_',
@@ -220,6 +220,14 @@ describe('resolveOptions validation', () => {
     expect(e.message).toContain('from 1 to 20');
     expect(e.message).toContain('got 0');
     expect(e.issues).toHaveLength(1);
+  });
+
+  it('pool.coalesceWritesAt: a positive integer or false, 16 by default', () => {
+    expect(resolveOptions({}).pool.coalesceWritesAt).toBe(16);
+    expect(resolveOptions({ pool: { coalesceWritesAt: false } }).pool.coalesceWritesAt).toBe(false);
+    expect(resolveOptions({ pool: { coalesceWritesAt: 1 } }).pool.coalesceWritesAt).toBe(1);
+    for (const bad of [0, -1, 2.5, true, '16'])
+      expect(invalid({ pool: { coalesceWritesAt: bad } }).field).toBe('pool.coalesceWritesAt');
   });
 
   it('rejects retry.maxAttempts above the range', () => {

@@ -79,7 +79,13 @@ export const schema = z.strictObject({
     .optional(),
   timeouts: z.strictObject({ connectMs: ms(1, 600_000), commandMs: ms(1, 600_000) }).optional(),
   queue: z.strictObject({ maxOffline: int(0, 10_000_000).optional(), maxWaitMs: ms(0, 600_000) }).optional(),
-  pool: z.strictObject({ size: int(1, 1024).optional(), acquireTimeoutMs: ms(0, 600_000) }).optional(),
+  pool: z
+    .strictObject({
+      size: int(1, 1024).optional(),
+      acquireTimeoutMs: ms(0, 600_000),
+      coalesceWritesAt: z.union([z.literal(false), int(1, 1_000_000)]).optional(),
+    })
+    .optional(),
   metrics: z
     .union([
       z.literal(false),
