@@ -12,16 +12,22 @@ import { ProxyTracerProvider, type TracerProvider, trace } from '@opentelemetry/
 const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
 
 /** The registered provider (the proxy the API registered, or a provider from another API copy), or undefined. */
+/** The last answer, for the proxy and delegate it was worked out from: both change only when a provider registers. */
+let last: { provider: unknown; delegate: unknown; answer: TracerProvider | undefined } | undefined;
+
 export function globalTracerProvider(): TracerProvider | undefined {
   const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
   // Not a proxy: a provider from another API copy registered itself directly.
   if (typeof provider.getDelegate !== 'function') return provider;
   const delegate = provider.getDelegate();
+  if (last?.provider === provider && last.delegate === delegate) return last.answer;
   // Another copy of the API has its own no-op singleton; its class name gives it away.
-  return delegate !== NOOP_DELEGATE && delegate.constructor?.name !== 'NoopTracerProvider' ? provider : undefined;
+  const answer =
+    delegate !== NOOP_DELEGATE && delegate.constructor?.name !== 'NoopTracerProvider' ? provider : undefined;
+  last = { provider, delegate, answer };
+  return answer;
 }
 
-/** Whether a tracer provider is registered with the global `@opentelemetry/api` (by the app). */
 export function hasGlobalTracerProvider(): boolean {
   return globalTracerProvider() !== undefined;
 }

@@ -53,6 +53,12 @@ export interface SpansConfig {
   now: () => number;
 }
 
+/** A call that is traced: the tracer, and the context it starts in. */
+interface Traced {
+  readonly tracer: Tracer;
+  readonly parent: Context;
+}
+
 export class Spans {
   /** The tracer of `provider`: an injected provider's for good, the global one's while it stays registered. */
   private tracer: Tracer | undefined;
@@ -70,6 +76,10 @@ export class Spans {
   private readonly now: () => number;
   private anchor: number;
   private anchoredAt: number;
+  /** The decision for the last context a call started in, with that tracer (see tracerFor). */
+  private lastParent: Context | undefined;
+  private lastTracer: Tracer | undefined;
+  private lastTraced: Traced | undefined;
 
   constructor(config: SpansConfig) {
     this.now = config.now;
@@ -124,15 +134,23 @@ export class Spans {
    * Inside a trace the app's sampler dropped (a valid parent without the sampled flag) a call is not traced either,
    * as the default ParentBased sampler decides, so an unsampled request pays for no span work at all.
    */
-  private tracerFor(): { tracer: Tracer; parent: Context } | undefined {
+  private tracerFor(): Traced | undefined {
     const tracer = this.enabled ? this.currentTracer() : undefined;
     if (!tracer) return undefined;
     const parent = context.active();
+    // Contexts are immutable: the calls of one request, made in the same context, get the same answer.
+    if (parent === this.lastParent && tracer === this.lastTracer) return this.lastTraced;
+    this.lastParent = parent;
+    this.lastTracer = tracer;
+    this.lastTraced = this.decide(tracer, parent);
+    return this.lastTraced;
+  }
+
+  private decide(tracer: Tracer, parent: Context): Traced | undefined {
     if (parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
     const parentSpan = trace.getSpan(parent);
     if (parentSpan === undefined) return this.requireParentSpan ? undefined : { tracer, parent };
     const sc = parentSpan.spanContext();
-    // Valid means not the all-zero ids; compared as strings, since the API's own check runs two regexes per call.
     if ((sc.traceFlags & SAMPLED) === 0 && sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID)
       return undefined;
     return { tracer, parent };
