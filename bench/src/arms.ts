@@ -1,5 +1,5 @@
 /**
- * The eight ways of calling Redis measured in the bench's process. Each arm has its own connection and the same
+ * The nine ways of calling Redis measured in the bench's process. Each arm has its own connection and the same
  * calls, so the workload is identical and only the wrapping differs. (instrumentation-ioredis in a process of its
  * own is measured by instr-child.ts.)
  */
@@ -16,6 +16,7 @@ export type InProcessArmId =
   | 'opossum'
   | 'cockatiel'
   | 'rr-metrics'
+  | 'rr-metrics-direct'
   | 'rr-traced'
   | 'rr-unsampled'
   | 'rr-otel';
@@ -84,12 +85,19 @@ export async function createArms(url: string, tracing: BenchTracing, core: typeo
   );
 
   const rrMetrics = core.init({ redis: url, serviceName: 'bench-metrics', tracing: false });
+  // The same without write coalescing: every command written at once, as ioredis does; the policies' cost alone.
+  const rrDirect = core.init({
+    redis: url,
+    serviceName: 'bench-metrics-direct',
+    tracing: false,
+    pool: { coalesceWritesAt: false },
+  });
   const rrTraced = core.init({ redis: url, serviceName: 'bench-traced' });
   // The real-world case: an app whose SDK runs instrumentation-ioredis (on by default in auto-instrumentations-node).
   const rrOtel = core.init({ redis: url, serviceName: 'bench-otel' });
   // Traced like rr-traced, with the SDK registered, but every call is in a request whose trace was not sampled.
   const rrUnsampled = core.init({ redis: url, serviceName: 'bench-unsampled' });
-  await Promise.all([rrMetrics.client.ping(), rrTraced.client.ping(), rrOtel.client.ping(), rrUnsampled.client.ping()]);
+  await Promise.all([rrMetrics, rrDirect, rrTraced, rrOtel, rrUnsampled].map((rr) => rr.client.ping()));
 
   return [
     {
@@ -145,6 +153,15 @@ export async function createArms(url: string, tracing: BenchTracing, core: typeo
       enter: noop,
       leave: noop,
       close: () => rrMetrics.close(),
+    },
+    {
+      id: 'rr-metrics-direct',
+      label: 'redis-resilience, metrics only, no coalescing',
+      client: rrDirect.client,
+      traced: false,
+      enter: noop,
+      leave: noop,
+      close: () => rrDirect.close(),
     },
     {
       id: 'rr-traced',

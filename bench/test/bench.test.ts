@@ -32,6 +32,7 @@ describe('pnpm bench --quick', () => {
       'opossum',
       'cockatiel',
       'rr-metrics',
+      'rr-metrics-direct',
       'rr-traced',
       'rr-unsampled',
       'rr-otel',
