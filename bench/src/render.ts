@@ -34,7 +34,8 @@ export function render(r: BenchResults): string {
     `Outage memory: ${mem.seconds} s at ${mem.ratePerSecond} calls/s after ${mem.warmUpSeconds} s of warm-up ` +
       `(${mem.calls.toLocaleString('en-US')} calls in all): ` +
       `RSS ${mem.rssStartMB.toFixed(1)} → ${mem.rssEndMB.toFixed(1)} MB, max ${mem.rssMaxMB.toFixed(1)} MB, ` +
-      `slope ${mem.rssSlopeMBPerMin.toFixed(2)} MB/min (heap ${mem.heapSlopeMBPerMin.toFixed(2)} MB/min)`,
+      `slope ${mem.rssSlopeMBPerMin.toFixed(2)} MB/min, ${mem.rssLateSlopeMBPerMin.toFixed(2)} MB/min over the second ` +
+      `half (heap ${mem.heapSlopeMBPerMin.toFixed(2)} MB/min)`,
     '',
     'Goals',
     ...r.goals.map(renderGoal),
