@@ -60,6 +60,27 @@ describe('outage', () => {
     }
   });
 
+  it("a rejection's stack shows where the app made the call, not the policies' frames", async () => {
+    const server = await startRedis();
+    const rr = init({ redis: server.url, breaker: { volumeThreshold: 5, resetTimeoutMs: 60_000 } });
+    try {
+      await rr.client.set('k', 'v');
+      await server.kill();
+      async function loadCartFromCache(): Promise<unknown> {
+        return rr.client.get('k').catch((e: unknown) => e);
+      }
+      await waitFor(async () => isCircuitOpenError(await loadCartFromCache()), { timeoutMs: 30_000 });
+      const stack = String(((await loadCartFromCache()) as Error).stack);
+      expect(stack).toMatch(/^CircuitOpenError: GET rejected/);
+      expect(stack).toContain('loadCartFromCache');
+      for (const internal of ['Breaker.admit', 'Call.attempt', 'Executor.run', 'new Promise']) {
+        expect(stack).not.toContain(internal);
+      }
+    } finally {
+      await rr.close();
+    }
+  });
+
   it('10,000 commands during an outage: none hangs past its deadline, no unhandled rejection, heap flat', async () => {
     const server = await startRedis();
     const rr = init({ redis: server.url, breaker: { resetTimeoutMs: 500 }, queue: { maxWaitMs: 200 } });

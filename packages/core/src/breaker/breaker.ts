@@ -132,10 +132,19 @@ export class Breaker implements CallBreaker {
     return this.current;
   }
 
-  /** Before sending: undefined to go ahead, else the rejection (open, or a probe is running). */
+  /**
+   * Before sending: undefined to go ahead, else the rejection (open, or a probe is running). It is made without a
+   * stack: the executor gives it the caller's (a stack from in here would show the policies, not the app).
+   */
   admit(operation: string): CircuitOpenError | undefined {
     if (this.current === 'closed') return undefined;
-    return new CircuitOpenError(operation, this.current, this.node, this.lastFailure);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new CircuitOpenError(operation, this.current, this.node, this.lastFailure);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 
   /** An attempt got a reply that proves Redis serves (a command error included). */

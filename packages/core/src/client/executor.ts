@@ -184,6 +184,9 @@ class Call<T> {
 
   /** The breaker refused the attempt: no attempt is made, and the call ends here. */
   private rejected(err: RedisUnavailableError): void {
+    // The stack a log needs is where the app made the call: frames from the caller of `run` on (none when a retry
+    // was refused after a backoff, where only timer internals would show).
+    Error.captureStackTrace(err, Executor.prototype.run);
     if (isCircuitOpenError(err)) this.tracker.rejected(err.state, err.node);
     // A rejection after real attempts still ends a failed call; report those attempts.
     const attempts = this.attemptNo - 1;
