@@ -11,10 +11,10 @@ import { ProxyTracerProvider, type TracerProvider, trace } from '@opentelemetry/
 /** The API's own no-op delegate: what an unregistered global ProxyTracerProvider hands out. */
 const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
 
-/** The registered provider (the proxy the API registered, or a provider from another API copy), or undefined. */
 /** The last answer, for the proxy and delegate it was worked out from: both change only when a provider registers. */
 let last: { provider: unknown; delegate: unknown; answer: TracerProvider | undefined } | undefined;
 
+/** The registered provider (the proxy the API registered, or a provider from another API copy), or undefined. */
 export function globalTracerProvider(): TracerProvider | undefined {
   const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
   // Not a proxy: a provider from another API copy registered itself directly.
@@ -28,6 +28,7 @@ export function globalTracerProvider(): TracerProvider | undefined {
   return answer;
 }
 
+/** Whether a tracer provider is registered with the global `@opentelemetry/api` (by the app). */
 export function hasGlobalTracerProvider(): boolean {
   return globalTracerProvider() !== undefined;
 }
