@@ -9,7 +9,7 @@ import { startRedis, stopAllRedis } from '@redis-resilience/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientClosedError, isRedisUnavailableError, type RedisResilience } from '../src/index.js';
-import { Opened } from './helpers.js';
+import { Opened, recordingInstrumentation } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 const opened = new Opened();
@@ -38,8 +38,11 @@ function countWrites(rr: RedisResilience): { readonly count: number } {
   return counter;
 }
 
-async function ready(coalesceWritesAt: number | false): Promise<RedisResilience> {
-  const rr = opened.init({ redis: server.url, pool: { coalesceWritesAt } });
+async function ready(
+  coalesceWritesAt: number | false,
+  internals?: Parameters<typeof opened.init>[1],
+): Promise<RedisResilience> {
+  const rr = opened.init({ redis: server.url, pool: { coalesceWritesAt } }, internals);
   await rr.client.del('counter');
   return rr;
 }
@@ -91,13 +94,19 @@ describe('write coalescing', () => {
   });
 
   it('a connection lost while writes are held: those calls fail typed, nothing is applied twice', async () => {
-    const rr = await ready(16);
+    const rec = recordingInstrumentation();
+    const rr = await ready(16, { instrumentation: rec.instrumentation });
     const calls = ones(100).map(() => rr.client.incr('counter'));
     // The 84 held commands never leave the process; the 16 written may or may not have run.
     (rr.client.raw as Redis).stream.destroy();
     const settled = await Promise.allSettled(calls);
     const ok = settled.filter((s) => s.status === 'fulfilled').length;
     for (const s of settled) if (s.status === 'rejected') expect(isRedisUnavailableError(s.reason)).toBe(true);
+    // Telemetry says what the callers got: a success only for a reply, never for a held command that was lost.
+    const incrs = rec.calls.filter((c) => c.operation === 'incr');
+    expect(incrs).toHaveLength(100);
+    expect(incrs.filter((c) => c.outcome === 'success')).toHaveLength(ok);
+    expect(incrs.every((c) => c.outcome === 'success' || c.outcome === 'failure')).toBe(true);
     // INCR may have run without its reply arriving, so it is not retried: the counter holds at most what was sent
     // and at least what was acknowledged; the held ones are not in it. (Read beside the package: its breaker has
     // opened on the 100 failures.)
